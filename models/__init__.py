@@ -1,0 +1,1 @@
+"""Domain models built on the domain-free engine in :mod:`sim`."""

@@ -1,0 +1,174 @@
+"""The LLM race model's parameters: a pydantic schema for its scenario files.
+
+Units are in the field names or descriptions: days, GPUs, FLOP/s, US$,
+log10 effective compute (the "level" of a run, at the scenario's reference
+recipe).
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from sim.scenario import ScenarioBase, Strict
+
+AREAS = ("data", "infra", "stability", "post_training", "eval")
+
+
+class PerArea(Strict):
+    """A number per area of LLM engineering."""
+
+    data: float = Field(0.0, ge=0)
+    infra: float = Field(0.0, ge=0)
+    stability: float = Field(0.0, ge=0)
+    post_training: float = Field(0.0, ge=0)
+    eval: float = Field(0.0, ge=0)
+
+    def array(self):
+        return [getattr(self, a) for a in AREAS]
+
+
+class AreaShares(PerArea):
+    data: float = Field(0.0, ge=0, le=1)
+    infra: float = Field(0.0, ge=0, le=1)
+    stability: float = Field(0.0, ge=0, le=1)
+    post_training: float = Field(0.0, ge=0, le=1)
+    eval: float = Field(0.0, ge=0, le=1)
+
+
+class World(Strict):
+    """The latent failure modes every team faces, and the learning laws."""
+
+    first_level: float = Field(20.0, description="log10 effective compute of the lowest band")
+    last_level: float = Field(36.0, description="log10 effective compute of the highest band")
+    band_width: float = Field(0.5, gt=0, description="width of a band (orders of magnitude)")
+    modes_per_band: PerArea = PerArea(data=2, infra=2, stability=2, post_training=2, eval=1)
+    silent_share: AreaShares = AreaShares(data=0.5, infra=0.0, stability=0.0, post_training=0.8, eval=0.5)
+    hazard_median: float = Field(0.05, gt=0)
+    hazard_sigma: float = Field(1.5, ge=0)
+    silent_loss_per_hazard: float = Field(0.15, ge=0, description="OOM of capability lost per unit silent hazard")
+    practice_per_oom: float = Field(1.0, ge=0, description="extra past fixes per OOM a mode lies below a team's experience, relative to its level")
+    exposure_slope: float = Field(1.0, ge=0, description="exposure growth per OOM a run reaches past a mode's onset")
+    exposure_cap: float = Field(3.0, ge=1)
+    confounding: float = Field(0.05, ge=0, description="diagnosis divisor per other unfixed exposed mode")
+    fix_effectiveness: float = Field(0.7, ge=0, le=1, description="share of a mode's hazard one fix removes")
+    codified_share: float = Field(0.5, ge=0, le=1, description="share of each fix that never regresses")
+    retention_per_month: float = Field(0.95, gt=0, le=1)
+    absorptive_scale: float = Field(3.0, gt=0, description="own recent fixes for absorptive capacity 1-1/e")
+    absorptive_months: float = Field(12.0, gt=0)
+    notice_on_success: float = Field(1.0, ge=0, le=1, description="chance a successful run's worst silent mode is looked at (times eval maturity)")
+
+    @model_validator(mode="after")
+    def _bands(self):
+        if self.last_level <= self.first_level:
+            raise ValueError(f"last_level {self.last_level} must exceed first_level {self.first_level}")
+        return self
+
+
+class Algorithms(Strict):
+    halving_months: float = Field(8.0, gt=0, description="months for compute needed for a fixed result to halve")
+
+
+class Cluster(Strict):
+    gpus: float = Field(gt=0, description="GPUs at t_days = 0")
+    gpu_growth_per_year: float = Field(1.0, gt=0)
+    flops_per_gpu: float = Field(3.12e14, gt=0, description="peak FLOP/s per GPU at t_days = 0")
+    hardware_growth_per_year: float = Field(1.35, gt=0)
+    cost_per_gpu_day: float = Field(48.0, ge=0, description="US$ per GPU-day")
+    policy: Literal["fifo", "priority", "fair_share"] = "fifo"
+    units: int = Field(100, ge=1, description="scheduling slots the cluster is divided into")
+
+
+class Reliability(Strict):
+    """Infrastructure interruptions: hazard per GPU-day and restart time, immature to mature."""
+
+    hazard_immature: float = Field(2e-3, ge=0)
+    hazard_mature: float = Field(4e-4, ge=0)
+    restart_hours_immature: float = Field(4.0, ge=0)
+    restart_hours_mature: float = Field(0.25, ge=0)
+    checkpoint_write_hours_immature: float = Field(0.25, ge=0)
+    checkpoint_write_hours_mature: float = Field(10 / 3600, ge=0)
+
+
+class Experiments(Strict):
+    slots: int = Field(0, ge=0, description="small experiments run side by side with the main run")
+    below: float = Field(1.0, ge=0, description="OOM below the main target")
+    run_days: float = Field(10.0, gt=0)
+    share: float = Field(0.1, gt=0, le=1, description="cluster share each experiment asks for")
+
+
+class Catchup(Strict):
+    """A follower's channels of the advantage of backwardness, each gated by absorptive capacity."""
+
+    papers_per_year: float = Field(0.0, ge=0, description="leader's fixed modes revealed per year")
+    learn_from_others: float = Field(0.4, ge=0, le=1, description="uptake relative to own learning")
+    hires_per_year: float = Field(0.0, ge=0)
+    modes_per_hire: int = Field(2, ge=0)
+    distill: bool = False
+    distill_penalty: float = Field(0.5, ge=0, description="OOM below the source model")
+    distill_lag_days: float = Field(60.0, ge=0)
+    existence_proof: float = Field(0.0, ge=0, le=1, description="confounding removed for modes below the leader's public level")
+    toward_leader: bool = False
+    toward_factor: float = Field(4.0, gt=1, description="largest step (x its largest run) taken toward the leader's public level")
+
+
+class Release(Strict):
+    t_days: float
+    capability: float
+    label: str = ""
+
+
+class Team(Strict):
+    cluster: str
+    share: float = Field(1.0, gt=0, le=1, description="cluster share the main run may take")
+    priority: float = 0.0
+    experience: float = Field(description="log10 effective compute up to which past know-how applies")
+    know_how: PerArea = Field(description="expected past fixes per mode, by area")
+    absorptive: float = Field(0.5, ge=0, lt=1)
+    diagnosis: float = Field(0.5, ge=0, le=1, description="chance a failure's cause is identified, before confounding")
+    fail_early: float = Field(0.0, ge=0, le=1, description="chance in-run evaluation catches a hidden failure when it happens")
+    decision_quality: float = Field(1.0, ge=0, le=1)
+    policy: Literal["step", "jump"] = "step"
+    step_factor: float = Field(2.5, gt=1)
+    jump_factor: float = Field(10.0, gt=1)
+    run_days: float = Field(45.0, gt=0)
+    max_run_days: float = Field(90.0, gt=0)
+    prep_days: float = Field(15.0, ge=0)
+    mfu: float = Field(0.4, gt=0, le=1)
+    budget_usd_per_year: float | None = Field(None, gt=0)
+    release_lag_days: float = Field(60.0, ge=0)
+    eval_optimism: float = Field(0.5, ge=0, description="OOM a team with no eval know-how overstates itself by")
+    algorithm_lag_months: float = Field(0.0, ge=0)
+    largest_run: float = Field(description="log10 effective compute of its largest successful run at t=0")
+    internal_best: float | None = Field(None, description="capability trained by t=0; None: what its largest run gives with its know-how")
+    public_best: float | None = Field(None, description="capability released by t=0; None: the internal best")
+    releases: list[Release] = []
+    history: list[Release] = []
+    experiments: Experiments = Experiments()
+    catchup: Catchup = Catchup()
+
+
+class Publishing(Strict):
+    """What the leader gives away, and until when."""
+
+    papers_until_days: float | None = Field(None, description="None: forever")
+    open_weights_until_days: float | None = Field(0.0, description="open weights released before this day")
+
+
+class LLMParams(ScenarioBase):
+    model: Literal["llm"]
+    world: World = World()
+    algorithms: Algorithms = Algorithms()
+    reliability: Reliability = Reliability()
+    publishing: Publishing = Publishing()
+    clusters: dict[str, Cluster]
+    teams: dict[str, Team]
+
+    @model_validator(mode="after")
+    def _references(self):
+        if self.leader not in self.teams:
+            raise ValueError(f"leader {self.leader!r} is not one of the teams {sorted(self.teams)}")
+        for name, team in self.teams.items():
+            if team.cluster not in self.clusters:
+                raise ValueError(f"teams.{name}.cluster {team.cluster!r} is not one of {sorted(self.clusters)}")
+        return self

@@ -1,0 +1,166 @@
+"""One replication of an LLM race: the world, the clusters, the teams and the
+catch-up channels, run on one SimPy environment."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import simpy
+
+from sim.capacity import SharedCapacity
+from sim.knowhow import FailureModes, KnowHow
+from sim.recorder import Recorder
+
+from .params import AREAS, LLMParams
+from .team import LLMTeam, Slot
+from sim.iteration import iteration_loop
+
+EVENT_COLUMNS = ("rep", "t_days", "team", "run_id", "kind", "area", "outcome", "wait_days",
+                 "duration_days", "level", "capability", "gpus", "cost_usd", "mode",
+                 "identified", "interruptions")
+STATE_COLUMNS = ("rep", "t_days", "team", "capability", "internal_capability",
+                 "measured_capability", "spend_usd", "largest_run", "absorptive")
+
+
+def draw_world(params: LLMParams, streams) -> FailureModes:
+    """The replication's failure modes, from the 'world' stream shared by all teams
+    and all variants of a scenario (common random numbers)."""
+    w = params.world
+    onsets = np.arange(w.first_level, w.last_level, w.band_width)
+    return FailureModes.draw(
+        streams.generator("world"), AREAS, onsets, w.modes_per_band.model_dump(),
+        w.hazard_median, w.hazard_sigma, w.silent_share.model_dump())
+
+
+class Race:
+    """Everything one replication holds; built and run by :func:`simulate`."""
+
+    def __init__(self, params: LLMParams, streams):
+        self.params, self.rep = params, streams.rep
+        self.env = env = simpy.Environment()
+        self.events = Recorder(EVENT_COLUMNS)
+        self.states = Recorder(STATE_COLUMNS)
+        modes = draw_world(params, streams)
+        w = params.world
+        self.capacities = {name: SharedCapacity(env, c.units, c.policy,
+                                                shares={t: tp.share for t, tp in params.teams.items()
+                                                        if tp.cluster == name})
+                           for name, c in params.clusters.items()}
+        self.teams: dict[str, LLMTeam] = {}
+        for name, tp in params.teams.items():
+            kh = KnowHow(modes, w.fix_effectiveness, w.codified_share, w.retention_per_month,
+                         w.absorptive_scale, w.absorptive_months)
+            kh.seed(tp.know_how.array(), tp.experience, tp.absorptive, w.practice_per_oom)
+            team = LLMTeam(name, tp, w, params.clusters[tp.cluster], self.capacities[tp.cluster],
+                           kh, streams.generator("team", name), self)
+            self.teams[name] = team
+        self.leader = self.teams[params.leader]
+        self._open_source_level = -math.inf
+        for name, team in self.teams.items():
+            self.record_state(team, 0.0)
+            for r in team.p.releases:
+                self.schedule_release(team, r.t_days, r.capability, r.capability)
+            env.process(iteration_loop(env, Slot(team, "run"), team.capacity))
+            for _ in range(team.p.experiments.slots):
+                env.process(iteration_loop(env, Slot(team, "experiment"), team.capacity))
+            cu = team.p.catchup
+            if name != params.leader:
+                rng = streams.generator("catchup", name)
+                if cu.papers_per_year > 0:
+                    env.process(self._papers(team, rng))
+                if cu.hires_per_year > 0 and cu.modes_per_hire > 0:
+                    env.process(self._hires(team, rng))
+
+    # -- public levels ----------------------------------------------------------
+    def leader_public(self) -> float:
+        return self.leader.public_best
+
+    def schedule_release(self, team: LLMTeam, t_days: float, capability: float, measured: float):
+        def release():
+            yield self.env.timeout(max(0.0, t_days - self.env.now))
+            if capability > team.public_best:
+                team.public_best = capability
+                team.measured_best = max(team.measured_best, measured)
+                self.events.add(self.rep, self.env.now, team.name, team.runs, "release", "", "released",
+                                0.0, 0.0, math.nan, capability, 0.0, 0.0, -1, False, 0)
+                self.record_state(team, self.env.now)
+                if team is self.leader:
+                    self._leader_released(capability)
+        self.env.process(release())
+
+    def _leader_released(self, capability: float):
+        pub = self.params.publishing
+        if pub.open_weights_until_days is not None and self.env.now >= pub.open_weights_until_days:
+            return
+        self._open_source_level = capability
+        for team in self.teams.values():
+            if team is not self.leader and team.p.catchup.distill:
+                self.env.process(self._distill(team, capability))
+
+    # -- catch-up channels (each gated by the follower's absorptive capacity) ----
+    def _distill(self, team: LLMTeam, source: float):
+        cu = team.p.catchup
+        yield self.env.timeout(cu.distill_lag_days)
+        # Distilling from open weights fixes no failure mode; a follower with
+        # little experience of its own gets less out of it.
+        level = source - cu.distill_penalty * (2.0 - team.kh.absorptive)
+        if level > team.public_best:
+            team.internal_best = max(team.internal_best, level)
+            team.public_best = level
+            team.measured_best = max(team.measured_best, level)
+            self.events.add(self.rep, self.env.now, team.name, team.runs, "distill", "", "distilled",
+                            0.0, 0.0, math.nan, level, 0.0, 0.0, -1, False, 0)
+            self.record_state(team, self.env.now)
+
+    def _leader_lead(self, team: LLMTeam) -> np.ndarray:
+        """Modes the leader has fixed better than ``team``: what a paper or a hire can teach."""
+        return np.flatnonzero(self.leader.kh.residual < team.kh.residual - 1e-9)
+
+    def _take(self, team: LLMTeam, rng, n: int, p_absorb: float, codified: float, kind: str):
+        self.leader.kh.advance(self.env.now)
+        fixed = self._leader_lead(team)
+        if n <= 0 or len(fixed) == 0:
+            return
+        for mode in rng.choice(fixed, size=min(n, len(fixed)), replace=False):
+            if rng.random() < p_absorb * team.kh.absorptive:
+                team.kh.fix(int(mode), codified=codified, own=False)
+                self.events.add(self.rep, self.env.now, team.name, team.runs, kind,
+                                AREAS[team.kh.modes.area[mode]], "absorbed", 0.0, 0.0, math.nan,
+                                math.nan, 0.0, 0.0, int(mode), True, 0)
+
+    def _papers(self, team: LLMTeam, rng):
+        cu, until = team.p.catchup, self.params.publishing.papers_until_days
+        while until is None or self.env.now < until:
+            yield self.env.timeout(DAYS_PER_QUARTER)
+            team.kh.advance(self.env.now)
+            self._take(team, rng, int(rng.poisson(cu.papers_per_year / 4)), cu.learn_from_others, 1.0, "paper")
+
+    def _hires(self, team: LLMTeam, rng):
+        cu = team.p.catchup
+        while True:
+            yield self.env.timeout(rng.exponential(365.25 / cu.hires_per_year))
+            team.kh.advance(self.env.now)
+            self._take(team, rng, cu.modes_per_hire, 1.0, 0.0, "hire")
+
+    # -- recording ---------------------------------------------------------------
+    def record_state(self, team: LLMTeam, t_days: float):
+        self.states.add(self.rep, t_days, team.name, team.public_best, team.internal_best,
+                        team.measured_best, team.budget.spent_usd, team.largest_run, team.kh.absorptive)
+
+
+DAYS_PER_QUARTER = 365.25 / 4
+
+
+def simulate(params: LLMParams, streams, horizon_days: float) -> dict:
+    """Run one replication to ``horizon_days``; returns recorded rows and history.
+
+    Returns ``{"events": Recorder, "states": Recorder, "history": list of
+    (team, t_days, capability, label)}``.
+    """
+    race = Race(params, streams)
+    race.env.run(until=horizon_days)
+    for team in race.teams.values():
+        race.record_state(team, horizon_days)
+    history = [(name, h.t_days, h.capability, h.label)
+               for name, tp in params.teams.items() for h in tp.history]
+    return {"events": race.events, "states": race.states, "history": history}

@@ -1,0 +1,54 @@
+"""Infrastructure interruptions of a training run, sampled per run.
+
+Per-failure events would make a race of many teams too slow (AIReSim takes
+13-62 s for one job, anchors F), so a run draws its number of interruptions
+as Poisson in GPU-days and the time they cost in one go. Checkpoints are
+written every Young-Daly interval ``tau = sqrt(2 * write * MTBF)``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Interruptions:
+    """What interruptions cost one run (all times in days)."""
+
+    count: int
+    restart_days: float      # down, restarting
+    lost_days: float         # work redone since the last checkpoint
+    checkpoint_days: float   # time spent writing checkpoints
+
+    @property
+    def extra_days(self) -> float:
+        return self.restart_days + self.lost_days + self.checkpoint_days
+
+
+def sample_interruptions(rng: np.random.Generator, gpus: float, days: float,
+                         hazard_per_gpu_day: float, restart_hours: float,
+                         write_hours: float) -> Interruptions:
+    """Interruptions of a run of ``gpus`` GPUs training for ``days`` days.
+
+    The count is Poisson with mean ``hazard_per_gpu_day * gpus * days``; each
+    costs the restart time plus the work since the last checkpoint, uniform
+    on ``[0, tau)``; checkpoints cost ``write / tau`` of the run.
+    """
+    mean = hazard_per_gpu_day * gpus * days
+    n = int(rng.poisson(mean)) if mean > 0 else 0
+    if hazard_per_gpu_day <= 0 or gpus <= 0:
+        return Interruptions(n, 0.0, 0.0, 0.0)
+    mtbf_h = 24.0 / (hazard_per_gpu_day * gpus)
+    tau_h = math.sqrt(2.0 * write_hours * mtbf_h) if write_hours > 0 else 0.0
+    lost_h = float(rng.random(n).sum()) * tau_h if n else 0.0
+    ckpt_days = days * (write_hours / tau_h) if tau_h > 0 else 0.0
+    return Interruptions(n, n * restart_hours / 24.0, lost_h / 24.0, ckpt_days)
+
+
+def maturity_lerp(immature: float, mature: float, maturity: float) -> float:
+    """Geometric interpolation between immature and mature values (maturity in [0, 1])."""
+    if immature <= 0 or mature <= 0:
+        return immature + (mature - immature) * maturity
+    return math.exp(math.log(immature) + (math.log(mature) - math.log(immature)) * maturity)

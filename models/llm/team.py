@@ -1,0 +1,214 @@
+"""An LLM team: its know-how, its runs on a GPU cluster, and what it learns.
+
+A team runs one main slot (its frontier training runs) and optionally some
+experiment slots (small runs side by side, below the main target) through
+:func:`sim.iteration.iteration_loop`. Capability is log10 effective compute
+at the scenario's reference recipe, less what unfixed silent modes cost.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.budget import Budget
+from sim.knowhow import (DAYS_PER_MONTH, KnowHow, draw_failure, identify_probability,
+                         reach_exposure)
+
+from .params import AREAS
+from .reliability import maturity_lerp, sample_interruptions
+
+SECONDS_PER_DAY = 86400.0
+DATA, INFRA, STABILITY, POST, EVAL = range(len(AREAS))
+# Divergence and hardware faults show when they happen; data and post-training
+# faults only at the end, unless in-run evaluation catches them (fail early).
+VISIBLE = np.array([False, True, True, False, False])
+
+
+@dataclass
+class Plan:
+    kind: str          # "run" (main) or "experiment"
+    level: float       # log10 effective compute (before silent losses)
+    gpus: float
+    days: float        # planned training days
+    units: int         # cluster slots requested
+    priority: float
+    cost_usd: float    # estimate, before interruptions
+    prep_days: float
+
+
+@dataclass
+class Outcome:
+    cause: int             # failing mode, -1 on success
+    duration_days: float
+    cost_usd: float
+    interruptions: int
+    hazards: np.ndarray    # per-mode hazards the run faced
+    wait_days: float       # queued for the cluster
+
+
+class LLMTeam:
+    """State and behaviour of one team in one replication."""
+
+    def __init__(self, name, p, world, cluster, capacity, knowhow: KnowHow, rng, race):
+        self.name, self.p, self.world, self.cluster = name, p, world, cluster
+        self.capacity, self.kh, self.rng, self.race = capacity, knowhow, rng, race
+        self.budget = Budget(p.budget_usd_per_year)
+        self._onset = knowhow.modes.onset
+        self._silent = knowhow.modes.silent
+        self._area = knowhow.modes.area
+        self.largest_run = p.largest_run
+        self.internal_best = p.internal_best if p.internal_best is not None else self.capability_of(p.largest_run)
+        self.public_best = p.public_best if p.public_best is not None else self.internal_best
+        self.measured_best = self.public_best
+        self.runs = 0
+
+    def silent_loss(self, hazards: np.ndarray) -> float:
+        """OOM of capability the unfixed silent modes cost a run."""
+        return self.world.silent_loss_per_hazard * float(hazards[self._silent].sum())
+
+    def capability_of(self, level: float) -> float:
+        """Capability a successful run at ``level`` gives this team now."""
+        w = self.world
+        x = reach_exposure(self._onset, level, w.exposure_slope, w.exposure_cap)
+        return level - self.silent_loss(self.kh.hazards(x))
+
+    # -- the world as this team sees it ---------------------------------------
+    def level_per_gpu_day(self, t_days: float) -> float:
+        """log10 effective FLOP one GPU-day buys at ``t_days`` (hardware, MFU, algorithms)."""
+        c, years = self.cluster, t_days / 365.25
+        flops = c.flops_per_gpu * c.hardware_growth_per_year ** years
+        months = t_days / DAYS_PER_MONTH - self.p.algorithm_lag_months
+        algorithms = math.log10(2.0) * months / self.race.params.algorithms.halving_months
+        return math.log10(flops * SECONDS_PER_DAY * self.p.mfu) + algorithms
+
+    def cluster_gpus(self, t_days: float) -> float:
+        c = self.cluster
+        return c.gpus * c.gpu_growth_per_year ** (t_days / 365.25)
+
+    def maturity(self, area: int) -> float:
+        return self.kh.maturity(area, self.largest_run)
+
+    # -- planning ---------------------------------------------------------------
+    def target_level(self) -> float:
+        p = self.p
+        factor = p.jump_factor if p.policy == "jump" else p.step_factor
+        target = self.largest_run + math.log10(factor)
+        if p.catchup.toward_leader:
+            # A follower knows the leader's public level can be reached.
+            leader = self.race.leader_public()
+            target = max(target, min(leader, self.largest_run + math.log10(p.catchup.toward_factor)))
+        if p.policy == "jump":
+            target = math.inf  # as far as its compute allows
+        return target
+
+    def plan(self, t_days: float, kind: str) -> Plan:
+        p, c = self.p, self.cluster
+        self.kh.advance(t_days)
+        per_gpu_day = self.level_per_gpu_day(t_days)
+        gpus_cluster = self.cluster_gpus(t_days)
+        if kind == "run":
+            gpus_max = gpus_cluster * p.share
+            level = min(self.target_level(), per_gpu_day + math.log10(gpus_max * p.max_run_days))
+            gpu_days = 10.0 ** (level - per_gpu_day)
+            days = min(max(gpu_days / gpus_max, p.run_days), p.max_run_days)
+            prep = p.prep_days
+        else:
+            e = p.experiments
+            gpus_max = gpus_cluster * e.share
+            level = min(self.target_level(), per_gpu_day + math.log10(gpus_cluster * p.share * p.run_days)) - e.below
+            level = min(level, per_gpu_day + math.log10(gpus_max * e.run_days))
+            gpu_days = 10.0 ** (level - per_gpu_day)
+            days, prep = e.run_days, 0.0
+        gpus = gpu_days / days
+        units = min(c.units, max(1, math.ceil(gpus / gpus_cluster * c.units - 1e-9)))
+        return Plan(kind, level, gpus, days, units, p.priority, gpus * days * c.cost_per_gpu_day, prep)
+
+    # -- a run ------------------------------------------------------------------
+    def execute(self, env, plan: Plan, wait_days: float):
+        w, rel, p = self.world, self.race.params.reliability, self.p
+        exposure = reach_exposure(self._onset, plan.level, w.exposure_slope, w.exposure_cap)
+        hazards = self.kh.hazards(exposure)
+        cause = draw_failure(self.rng, np.where(self._silent, 0.0, hazards))
+        fraction = 1.0
+        if cause >= 0 and (VISIBLE[self._area[cause]] or self.rng.random() < p.fail_early):
+            fraction = self.rng.random()  # stopped when the failure shows
+        train_days = plan.days * fraction
+        infra = self.maturity(INFRA)
+        ints = sample_interruptions(
+            self.rng, plan.gpus, train_days,
+            maturity_lerp(rel.hazard_immature, rel.hazard_mature, infra),
+            maturity_lerp(rel.restart_hours_immature, rel.restart_hours_mature, infra),
+            maturity_lerp(rel.checkpoint_write_hours_immature, rel.checkpoint_write_hours_mature, infra))
+        duration = train_days + ints.extra_days
+        yield env.timeout(duration)
+        cost = plan.gpus * duration * self.cluster.cost_per_gpu_day
+        return Outcome(cause, duration, cost, ints.count, hazards, wait_days)
+
+    # -- learning ---------------------------------------------------------------
+    def confounders(self, hazards: np.ndarray, cause: int) -> float:
+        """Other unfixed modes exposed in the run; the existence proof discounts
+        those below the leader's public level."""
+        unfixed = (hazards > 0) & (self.kh.residual > 0.5)
+        unfixed[cause] = False
+        ep = self.p.catchup.existence_proof
+        if ep > 0 and self.name != self.race.params.leader:
+            below = self._onset <= self.race.leader_public()
+            return float(unfixed.sum() - ep * (unfixed & below).sum())
+        return float(unfixed.sum())
+
+    def try_fix(self, hazards: np.ndarray, mode: int) -> bool:
+        p_id = identify_probability(self.p.diagnosis, self.confounders(hazards, mode), self.world.confounding)
+        if self.rng.random() < p_id:
+            self.kh.fix(mode)
+            return True
+        return False
+
+    def learn(self, t_days: float, plan: Plan, out: Outcome) -> None:
+        self.runs += 1
+        w = self.world
+        identified, area, capability = False, "", math.nan
+        if out.cause >= 0:
+            identified = self.try_fix(out.hazards, out.cause)
+            area = AREAS[self._area[out.cause]]
+            outcome = "failure"
+        else:
+            outcome = "success"
+            silent = np.where(self._silent, out.hazards, 0.0)
+            loss = self.silent_loss(out.hazards)
+            capability = plan.level - loss
+            if plan.kind == "run" or plan.level > self.largest_run:
+                self.largest_run = max(self.largest_run, plan.level)
+            eval_maturity = self.maturity(EVAL)
+            if silent.sum() > 0 and self.rng.random() < w.notice_on_success * eval_maturity:
+                worst = draw_failure(self.rng, silent * 1e6)  # a mode in proportion to its cost
+                if worst >= 0:
+                    identified = self.try_fix(out.hazards, worst)
+                    area = AREAS[self._area[worst]]
+            if plan.kind == "run" and capability > self.internal_best and self.rng.random() < self.p.decision_quality:
+                self.internal_best = capability
+                overstated = (1.0 - eval_maturity) * (loss + self.p.eval_optimism)
+                self.race.schedule_release(self, t_days + self.p.release_lag_days, capability,
+                                           capability + overstated)
+        self.race.events.add(self.race.rep, t_days, self.name, self.runs, plan.kind, area, outcome,
+                             out.wait_days, out.duration_days, plan.level, capability, plan.gpus, out.cost_usd,
+                             int(out.cause), identified, out.interruptions)
+        self.race.record_state(self, t_days)
+
+
+class Slot:
+    """One process's view of a team: its main run or one experiment line."""
+
+    def __init__(self, team: LLMTeam, kind: str):
+        self.team, self.kind = team, kind
+        self.name, self.budget = team.name, team.budget
+
+    def plan(self, t_days):
+        return self.team.plan(t_days, self.kind)
+
+    def execute(self, env, plan, wait_days):
+        return self.team.execute(env, plan, wait_days)
+
+    def learn(self, t_days, plan, outcome):
+        self.team.learn(t_days, plan, outcome)

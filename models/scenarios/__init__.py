@@ -1,0 +1,1 @@
+"""Named scenarios (TOML). Each file's header says the claim it illustrates."""

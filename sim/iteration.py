@@ -1,0 +1,33 @@
+"""The R&D iteration loop as a SimPy process (DESIGN §3.2).
+
+plan the next run -> wait for money -> request capacity (queue) -> execute ->
+release -> spend -> learn -> prepare the next run. The model supplies the
+*runner*: an object with
+
+* ``name`` (owner of capacity requests) and ``budget`` (:class:`sim.budget.Budget`);
+* ``plan(t_days)`` -> an object with ``units``, ``priority``, ``cost_usd``
+  (estimate), ``prep_days``; or None to stop;
+* ``execute(env, plan, wait_days)`` -> a generator that consumes simulated
+  time and returns an outcome with ``cost_usd``;
+* ``learn(t_days, plan, outcome)``: diagnose, fix, update capability, record.
+"""
+from __future__ import annotations
+
+
+def iteration_loop(env, runner, capacity):
+    """Run ``runner``'s iterations on ``capacity`` (a SharedCapacity) until it stops."""
+    while True:
+        plan = runner.plan(env.now)
+        if plan is None:
+            return
+        delay = runner.budget.delay_days(plan.cost_usd, env.now)
+        if delay > 0:
+            yield env.timeout(delay)
+        asked = env.now
+        with capacity.request(plan.units, owner=runner.name, priority=plan.priority) as req:
+            yield req
+            outcome = yield from runner.execute(env, plan, env.now - asked)
+        runner.budget.spend(outcome.cost_usd)  # spent whether the run succeeded or not
+        runner.learn(env.now, plan, outcome)
+        if plan.prep_days > 0:
+            yield env.timeout(plan.prep_days)

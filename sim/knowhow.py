@@ -1,0 +1,221 @@
+"""Know-how as latent failure modes, found by failing and fixed by diagnosis.
+
+This is reliability growth by test, analyse and fix (Duane 1964; Crow-AMSAA,
+MIL-HDBK-189C), the mechanism of DESIGN §3.1:
+
+* the *world* holds failure modes, each in an area, with an onset (the level a
+  run must reach to meet it: log10 effective compute, a route position, ...)
+  and a heavy-tailed (lognormal) hazard, so the big modes are found first and
+  an aggregate learning curve emerges instead of being imposed;
+* each team's :class:`KnowHow` is how much of every mode's hazard it still
+  carries (``residual``, 1 = unfixed);
+* a run survives with probability ``exp(-sum of exposed residual hazards)``;
+  a failure is caused by one mode drawn in proportion to its hazard;
+* an identified mode is fixed with a fix effectiveness factor (default 0.7:
+  the hazard keeps 30%); part of a fix is codified (kept), part tacit, which
+  regresses with a monthly retention;
+* absorptive capacity, built from a team's own recent fixes, gates how much it
+  can take from others (Cohen & Levinthal 1990).
+
+Nothing here knows what an area or an onset means: models supply exposure.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+DAYS_PER_MONTH = 365.25 / 12
+
+
+@dataclass(frozen=True)
+class FailureModes:
+    """The world's latent failure modes, shared by every team of a replication.
+
+    Attributes (arrays of one length, one entry per mode)
+    ----------------------------------------------------
+    area : int array, index into ``areas``
+    onset : float array, level at which a run first meets the mode
+    hazard : float array, base hazard (expected failures per run at exposure 1)
+    silent : bool array, True for modes that cost quality instead of killing a run
+    u : float array in [0, 1), a fixed uniform per mode; teams' initial
+        know-how is drawn from it, so a better team has fixed a superset of a
+        worse team's modes (common random numbers across variants)
+    areas : tuple of area names
+    """
+
+    area: np.ndarray
+    onset: np.ndarray
+    hazard: np.ndarray
+    silent: np.ndarray
+    u: np.ndarray
+    areas: tuple
+
+    @classmethod
+    def draw(cls, rng: np.random.Generator, areas, onsets, modes_per_band,
+             hazard_median: float, hazard_sigma: float, silent_share) -> "FailureModes":
+        """Draw modes band by band.
+
+        Parameters
+        ----------
+        areas : sequence of str
+        onsets : 1-d array, the lower edge of each band (level units)
+        modes_per_band : mapping area -> mean number of modes per band (Poisson)
+        hazard_median, hazard_sigma : lognormal hazard per mode (per run at exposure 1)
+        silent_share : mapping area -> probability a mode of that area is silent
+        """
+        areas = tuple(areas)
+        area_idx, onset = [], []
+        for a, name in enumerate(areas):
+            counts = rng.poisson(modes_per_band[name], size=len(onsets))
+            area_idx.append(np.full(counts.sum(), a))
+            onset.append(np.repeat(np.asarray(onsets, float), counts))
+        area_arr = np.concatenate(area_idx).astype(np.int64)
+        onset_arr = np.concatenate(onset)
+        n = len(area_arr)
+        hazard = hazard_median * np.exp(hazard_sigma * rng.standard_normal(n))
+        share = np.array([silent_share[name] for name in areas])[area_arr]
+        silent = rng.random(n) < share
+        return cls(area_arr, onset_arr, hazard, silent, rng.random(n), areas)
+
+    def __len__(self) -> int:
+        return len(self.hazard)
+
+
+def reach_exposure(onset: np.ndarray, level: float, slope: float, cap: float) -> np.ndarray:
+    """Exposure of a run reaching ``level`` to modes with the given onsets.
+
+    The exposure law (a documented assumption, DESIGN §3.1): 0 below a mode's
+    onset; at and past it ``1 + slope * (level - onset)``, capped at ``cap``.
+    A run that reaches far past a mode's onset stresses it harder; ``slope = 0``
+    gives the plain "exposed or not" law.
+    """
+    past = level - onset
+    x = np.minimum(1.0 + slope * past, cap)
+    return np.where(past >= 0.0, x, 0.0)
+
+
+def identify_probability(diagnosis: float, confounders: float, confounding: float) -> float:
+    """Chance that a failure's cause is identified.
+
+    ``diagnosis / (1 + confounding * confounders)``: a failure is harder to
+    pin down when many unfixed modes are exposed at once, which is why teams
+    debug at small scale first (DESIGN §3.1, a documented assumption).
+    """
+    return diagnosis / (1.0 + confounding * confounders)
+
+
+def draw_failure(rng: np.random.Generator, hazards: np.ndarray) -> int:
+    """Draw a run's outcome: -1 if it survives, else the index of the causing mode.
+
+    The run survives with probability ``exp(-hazards.sum())``; a failure is
+    caused by one mode drawn in proportion to its hazard.
+    """
+    total = float(hazards.sum())
+    if total <= 0.0 or rng.random() >= -np.expm1(-total):
+        return -1
+    cum = np.cumsum(hazards)
+    return int(min(np.searchsorted(cum, rng.random() * cum[-1], side="right"), len(cum) - 1))
+
+
+class KnowHow:
+    """One team's know-how: how much of each world mode's hazard it still carries.
+
+    Parameters
+    ----------
+    modes : FailureModes
+    fix_effectiveness : float in [0, 1]
+        Share of a mode's remaining hazard removed by one fix (MIL-HDBK-189: ~0.7).
+    codified_share : float in [0, 1]
+        Share of each fix that is codified (never regresses); the rest is tacit.
+    retention_per_month : float in (0, 1]
+        Monthly retention of the tacit part of fixes (people leave, tools rot).
+    absorptive_scale : float > 0
+        Recent own fixes at which absorptive capacity reaches 1 - 1/e.
+    absorptive_months : float > 0
+        Time constant (months) over which own fixes stop counting as recent.
+    """
+
+    def __init__(self, modes: FailureModes, fix_effectiveness: float = 0.7,
+                 codified_share: float = 0.5, retention_per_month: float = 0.95,
+                 absorptive_scale: float = 3.0, absorptive_months: float = 12.0):
+        self.modes = modes
+        self.fix_effectiveness = fix_effectiveness
+        self.codified_share = codified_share
+        self.retention_per_month = retention_per_month
+        self.absorptive_scale = absorptive_scale
+        self.absorptive_months = absorptive_months
+        n = len(modes)
+        self.codified = np.zeros(n)  # hazard share removed for good
+        self.tacit = np.zeros(n)     # hazard share removed, regressing
+        self.t_days = 0.0
+        self._recent = 0.0           # decayed count of own fixes
+
+    # -- state -------------------------------------------------------------
+    @property
+    def residual(self) -> np.ndarray:
+        """Share of each mode's base hazard the team still carries (1 = unfixed)."""
+        return 1.0 - self.codified - self.tacit
+
+    def seed(self, levels: np.ndarray, up_to: float, absorptive: float = 0.0,
+             practice: float = 0.0) -> None:
+        """Set initial know-how from a team's past work up to level ``up_to``.
+
+        ``levels`` is the expected number of past fixes per mode at the edge of
+        the team's experience, by area; modes further below were practised
+        longer: ``level * (1 + practice * (up_to - onset))`` expected fixes.
+        The whole count is ``floor(expected + u)`` with the mode's world
+        uniform ``u``, so a team with a higher level has fixed a superset of
+        the modes. Past know-how counts as codified. ``absorptive`` is the
+        initial absorptive capacity in [0, 1).
+        """
+        m = self.modes
+        depth = 1.0 + practice * np.maximum(up_to - m.onset, 0.0)
+        times = np.floor(np.asarray(levels, float)[m.area] * depth + m.u)
+        times = np.where(m.onset <= up_to, times, 0.0)
+        self.codified = 1.0 - (1.0 - self.fix_effectiveness) ** times
+        self.tacit = np.zeros(len(m))
+        self._recent = -self.absorptive_scale * np.log1p(-min(absorptive, 0.999))
+
+    def advance(self, t_days: float) -> None:
+        """Let time pass to ``t_days``: tacit fixes regress, recent fixes age."""
+        dt = t_days - self.t_days
+        if dt <= 0:
+            return
+        months = dt / DAYS_PER_MONTH
+        if self.retention_per_month < 1.0:
+            self.tacit *= self.retention_per_month ** months
+        self._recent *= np.exp(-months / self.absorptive_months)
+        self.t_days = t_days
+
+    def fix(self, mode: int, effectiveness: float | None = None, codified: float | None = None,
+            own: bool = True) -> None:
+        """Fix one mode: it keeps ``1 - effectiveness`` of its remaining hazard.
+
+        ``own`` fixes (found by the team itself) build absorptive capacity.
+        """
+        eff = self.fix_effectiveness if effectiveness is None else effectiveness
+        cod = self.codified_share if codified is None else codified
+        gain = (1.0 - self.codified[mode] - self.tacit[mode]) * eff
+        self.codified[mode] += gain * cod
+        self.tacit[mode] += gain * (1.0 - cod)
+        if own:
+            self._recent += 1.0
+
+    @property
+    def absorptive(self) -> float:
+        """Absorptive capacity in [0, 1): ``1 - exp(-recent own fixes / scale)``."""
+        return float(-np.expm1(-self._recent / self.absorptive_scale))
+
+    def hazards(self, exposure: np.ndarray) -> np.ndarray:
+        """Per-mode hazard of a run with the given per-mode exposure."""
+        return self.modes.hazard * self.residual * exposure
+
+    def maturity(self, area: int, up_to: float) -> float:
+        """Share of an area's base hazard (modes with onset <= ``up_to``) the team has fixed."""
+        m = self.modes
+        sel = (m.area == area) & (m.onset <= up_to)
+        base = m.hazard[sel].sum()
+        if base <= 0:
+            return 1.0
+        return float(1.0 - (m.hazard[sel] * self.residual[sel]).sum() / base)

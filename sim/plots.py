@@ -1,0 +1,157 @@
+"""Seaborn plots of gap tables and capability samples.
+
+All functions return the matplotlib Figure and never call ``plt.show()``.
+Lines are medians across replications; shaded bands are the central 50% and
+90% intervals across replications (percentiles computed per grid point, NaN
+ignored - the same as seaborn's ``errorbar=("pi", ...)``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.figure import Figure
+
+__all__ = ["plot_gap", "plot_capability", "save_figure"]
+
+DAYS_PER_YEAR = 365.25
+_BANDS = ((0.05, 0.95, 0.15), (0.25, 0.75, 0.30))  # (lo, hi, alpha)
+
+
+def _x(t_days, start_date: str | None):
+    """Years since start, or datetimes when ``start_date`` ("YYYY-MM-DD")."""
+    t = np.asarray(t_days, dtype=float)
+    if start_date is None:
+        return t / DAYS_PER_YEAR
+    return pd.Timestamp(start_date) + pd.to_timedelta(t, unit="D")
+
+
+def _x_num(x, start_date: str | None):
+    """x positions as floats for text placement (matplotlib date numbers)."""
+    if start_date is None:
+        return np.asarray(x, dtype=float)
+    return mdates.date2num(pd.DatetimeIndex(x).to_pydatetime())
+
+
+def _format_x(ax, start_date: str | None) -> None:
+    if start_date is None:
+        ax.set_xlabel("years since start")
+        return
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel("date")
+
+
+def _fig_ax(ax, figsize=(8, 4.5)):
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+    else:
+        fig = ax.figure
+    return fig, ax
+
+
+def _quantile_frame(df: pd.DataFrame, group: str, value: str) -> pd.DataFrame:
+    """Per (group, t_days): median and band quantiles across reps."""
+    qs = sorted({0.5, *[b[0] for b in _BANDS], *[b[1] for b in _BANDS]})
+    d = df[[group, "t_days", value]].copy()
+    d[value] = d[value].astype(float)
+    q = d.groupby([group, "t_days"], sort=True, observed=True)[value].quantile(qs)
+    q = q.unstack(-1)
+    q.columns = [f"q{c:g}" for c in q.columns]
+    return q.reset_index()
+
+
+def _median_and_bands(
+    ax, df: pd.DataFrame, group: str, value: str, start_date: str | None,
+    order: Sequence[str], steps: bool,
+) -> None:
+    q = _quantile_frame(df, group, value)
+    q["x"] = _x(q["t_days"], start_date)
+    palette = dict(zip(order, sns.color_palette(n_colors=max(len(order), 1))))
+    for name in order:
+        g = q[q[group] == name]
+        for lo, hi, alpha in _BANDS:
+            ax.fill_between(
+                g["x"], g[f"q{lo:g}"], g[f"q{hi:g}"],
+                color=palette[name], alpha=alpha, linewidth=0,
+                step="post" if steps else None,
+            )
+    # seaborn drops NaN rows and would bridge an undefined stretch with a
+    # straight line; draw each contiguous defined run as its own unit instead.
+    q["_segment"] = q["q0.5"].isna().groupby(q[group]).cumsum()
+    sns.lineplot(
+        data=q.dropna(subset=["q0.5"]), x="x", y="q0.5", hue=group,
+        hue_order=list(order), palette=palette, units="_segment", estimator=None,
+        drawstyle="steps-post" if steps else "default", ax=ax,
+    )
+    ax.set_ylabel("")
+
+
+def plot_gap(gap: pd.DataFrame, start_date: str | None = None, ax=None) -> Figure:
+    """Months behind the leader over time, one median line per follower with
+    50% and 90% bands across replications; dashed horizontal line at 0
+    (below 0 the follower leads)."""
+    fig, ax = _fig_ax(ax)
+    order = sorted(gap["follower"].astype(str).unique())
+    d = gap.assign(follower=gap["follower"].astype(str))
+    # months behind rises continuously between releases: draw straight segments
+    _median_and_bands(ax, d, "follower", "months_behind", start_date, order, steps=False)
+    ax.axhline(0.0, color="0.3", linestyle="--", linewidth=1.0, zorder=0)
+    _format_x(ax, start_date)
+    ax.set_ylabel("months behind (public best)")
+    leader = gap["leader"].astype(str).unique() if "leader" in gap else []
+    title = "Months behind " + (leader[0] if len(leader) == 1 else "the leader")
+    ax.set_title(title)
+    if ax.get_legend() is not None:
+        ax.get_legend().set_title("follower\n(median; 50%/90% bands)")
+    return fig
+
+
+def plot_capability(
+    capability: pd.DataFrame,
+    milestones: pd.DataFrame | None = None,
+    start_date: str | None = None,
+    ax=None,
+    ylabel: str = "capability",
+) -> Figure:
+    """Capability over time per team (grid samples from ``gap.capability_at``):
+    median line with 50% and 90% bands across replications.  ``milestones``
+    (columns t_days, capability, label) are drawn as black markers with text
+    labels."""
+    fig, ax = _fig_ax(ax)
+    order = sorted(capability["team"].astype(str).unique())
+    d = capability.assign(team=capability["team"].astype(str))
+    # capability is a best-so-far staircase: draw steps
+    _median_and_bands(ax, d, "team", "capability", start_date, order, steps=True)
+    if milestones is not None and len(milestones):
+        mx = _x(milestones["t_days"], start_date)
+        my = milestones["capability"].to_numpy(dtype=float)
+        ax.scatter(mx, my, marker="D", s=30, color="black", zorder=5,
+                   label="leader milestones")
+        for xn, y, lab in zip(_x_num(mx, start_date), my, milestones["label"]):
+            ax.annotate(
+                str(lab), xy=(xn, y), xytext=(4, 4), textcoords="offset points",
+                fontsize=8, ha="left", va="bottom",
+            )
+        ax.legend(title="team\n(median; 50%/90% bands)")
+    elif ax.get_legend() is not None:
+        ax.get_legend().set_title("team\n(median; 50%/90% bands)")
+    _format_x(ax, start_date)
+    ax.set_ylabel(ylabel)
+    ax.set_title("Public best capability")
+    return fig
+
+
+def save_figure(fig: Figure, path) -> None:
+    """Save ``fig`` as PNG at dpi 120 (parent directories created) and close it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120, format="png", bbox_inches="tight")
+    plt.close(fig)

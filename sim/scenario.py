@@ -1,0 +1,153 @@
+"""Scenarios: TOML files validated by pydantic, with dotted-key overrides.
+
+A scenario is plain data (desmod-style): a sweep or a variant is a set of
+overrides such as ``{"teams.leader.diagnosis": 0.5}``. Every validation
+problem becomes one :class:`ScenarioError` whose message names the field, the
+value and what is allowed.
+"""
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import sys
+from pathlib import Path
+from typing import Any, Mapping
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from . import registry
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+class ScenarioError(ValueError):
+    """A scenario could not be found, read or validated (one-line message)."""
+
+
+class Strict(BaseModel):
+    """Base for scenario sections: unknown keys are errors, never ignored."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class RunSettings(Strict):
+    reps: int = Field(20, ge=1, description="replications")
+    seed: int = Field(0, ge=0, description="root seed of the run's SeedSequence")
+    grid_days: float = Field(14.0, gt=0, description="spacing of the trajectory grid (days)")
+
+
+class ScenarioBase(Strict):
+    """Fields every scenario has, whatever its model."""
+
+    name: str
+    model: str
+    description: str = ""
+    start_date: dt.date = Field(description="calendar date of t_days = 0")
+    years: float = Field(gt=0, le=100, description="simulated horizon (years)")
+    leader: str = Field(description="team the followers are measured against")
+    run: RunSettings = RunSettings()
+
+
+def find_scenario(name_or_path: str | Path) -> Path:
+    """Resolve a scenario name (in the registered scenario folders) or a file path."""
+    p = Path(name_or_path)
+    if p.suffix == ".toml" or p.exists():
+        if not p.is_file():
+            raise ScenarioError(f"scenario: {str(name_or_path)!r} is not a readable file")
+        return p
+    for d in registry.scenario_dirs():
+        cand = d / f"{name_or_path}.toml"
+        if cand.is_file():
+            return cand
+    known = ", ".join(list_scenarios()) or "none"
+    raise ScenarioError(f"scenario: {str(name_or_path)!r} is not a known scenario; known: {known}")
+
+
+def list_scenarios() -> dict[str, str]:
+    """Named scenarios and the first line of their description."""
+    out = {}
+    for d in registry.scenario_dirs():
+        for f in sorted(d.glob("*.toml")):
+            try:
+                desc = read_toml(f).get("description", "")
+            except ScenarioError:
+                desc = "(unreadable)"
+            out[f.stem] = desc.strip().splitlines()[0] if desc.strip() else ""
+    return out
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        with open(path, "rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ScenarioError(f"scenario: cannot read {str(path)!r}: {exc}") from None
+
+
+def parse_value(text: str) -> Any:
+    """A command-line value as TOML (``3``, ``0.5``, ``true``, ``[1, 2]``, ``"x"``), else a string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def apply_overrides(data: dict, overrides: Mapping[str, Any]) -> dict:
+    """A copy of ``data`` with dotted keys set, e.g. ``{"teams.leader.diagnosis": 0.5}``."""
+    data = copy.deepcopy(data)
+    for key, value in overrides.items():
+        parts = key.split(".")
+        if not all(parts):
+            raise ScenarioError(f"{key}: malformed key; use dotted names like teams.leader.diagnosis")
+        node = data
+        for i, part in enumerate(parts[:-1]):
+            nxt = node.get(part)
+            if nxt is None:
+                nxt = node[part] = {}
+            if not isinstance(nxt, dict):
+                raise ScenarioError(f"{'.'.join(parts[:i + 1])}: is a value, not a section; cannot set {key}")
+            node = nxt
+        node[parts[-1]] = value
+    return data
+
+
+def _describe(err: dict) -> str:
+    loc = ".".join(str(x) for x in err["loc"])
+    if not loc:  # a check across fields: its message names them
+        return err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        return f"{loc}: unknown key (value {err['input']!r}); check the spelling against 'python -m sim show'"
+    if err["type"] == "missing":
+        return f"{loc}: missing; this field is required"
+    return f"{loc}: {err['input']!r} is not allowed: {err['msg']}"
+
+
+def validate(data: dict):
+    """Validate raw scenario data with its model's schema; returns the params object."""
+    model_name = data.get("model")
+    if not isinstance(model_name, str):
+        raise ScenarioError(f"model: {model_name!r} is not allowed: a scenario names its model, e.g. model = \"llm\"")
+    try:
+        model = registry.get_model(model_name)
+    except KeyError as exc:
+        raise ScenarioError(exc.args[0]) from None
+    try:
+        return model.Params.model_validate(data)
+    except ValidationError as exc:
+        errs = exc.errors()
+        more = f" (and {len(errs) - 1} more problem(s))" if len(errs) > 1 else ""
+        raise ScenarioError(_describe(errs[0]) + more) from None
+
+
+def load(scenario: str | Path | Mapping, overrides: Mapping[str, Any] | None = None):
+    """Load, override and validate a scenario (name, path, or a dict of raw data)."""
+    if isinstance(scenario, Mapping):
+        data = dict(scenario)
+    elif isinstance(scenario, BaseModel):
+        data = scenario.model_dump(mode="json")
+    else:
+        data = read_toml(find_scenario(scenario))
+    return validate(apply_overrides(data, overrides or {}))
