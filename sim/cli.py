@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -52,7 +53,7 @@ def format_headline(results) -> str:
              for r in rows]
     years, leader = results.summary["years"], results.summary["leader"]
     title = (f"{results.summary['scenario']}: months behind {leader!r}, median [5%, 95%] "
-             f"over {results.summary['reps']} reps, start and after {years:g} years")
+             f"over {results.summary['reps']} reps, at the start and after {years:g} year(s)")
     return "\n".join([title, *lines])
 
 
@@ -120,3 +121,6 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print("error: " + " ".join(str(exc).split()), file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

@@ -76,7 +76,9 @@ class FailureModes:
         hazard = hazard_median * np.exp(hazard_sigma * rng.standard_normal(n))
         share = np.array([silent_share[name] for name in areas])[area_arr]
         silent = rng.random(n) < share
-        return cls(area_arr, onset_arr, hazard, silent, rng.random(n), areas)
+        u = rng.random(n)
+        order = np.argsort(onset_arr, kind="stable")  # sorted by onset: exposure is a prefix
+        return cls(area_arr[order], onset_arr[order], hazard[order], silent[order], u[order], areas)
 
     def __len__(self) -> int:
         return len(self.hazard)
@@ -148,14 +150,15 @@ class KnowHow:
         n = len(modes)
         self.codified = np.zeros(n)  # hazard share removed for good
         self.tacit = np.zeros(n)     # hazard share removed, regressing
+        self.residual = np.ones(n)   # share of base hazard still carried (1 = unfixed)
+        order = np.argsort(modes.onset, kind="stable")
+        if np.any(order != np.arange(n)):
+            raise ValueError("FailureModes must be sorted by onset")
         self.t_days = 0.0
         self._recent = 0.0           # decayed count of own fixes
 
-    # -- state -------------------------------------------------------------
-    @property
-    def residual(self) -> np.ndarray:
-        """Share of each mode's base hazard the team still carries (1 = unfixed)."""
-        return 1.0 - self.codified - self.tacit
+    def _update(self) -> None:
+        np.subtract(1.0 - self.codified, self.tacit, out=self.residual)
 
     def seed(self, levels: np.ndarray, up_to: float, absorptive: float = 0.0,
              practice: float = 0.0) -> None:
@@ -175,6 +178,7 @@ class KnowHow:
         times = np.where(m.onset <= up_to, times, 0.0)
         self.codified = 1.0 - (1.0 - self.fix_effectiveness) ** times
         self.tacit = np.zeros(len(m))
+        self._update()
         self._recent = -self.absorptive_scale * np.log1p(-min(absorptive, 0.999))
 
     def advance(self, t_days: float) -> None:
@@ -185,6 +189,7 @@ class KnowHow:
         months = dt / DAYS_PER_MONTH
         if self.retention_per_month < 1.0:
             self.tacit *= self.retention_per_month ** months
+            self._update()
         self._recent *= np.exp(-months / self.absorptive_months)
         self.t_days = t_days
 
@@ -199,6 +204,7 @@ class KnowHow:
         gain = (1.0 - self.codified[mode] - self.tacit[mode]) * eff
         self.codified[mode] += gain * cod
         self.tacit[mode] += gain * (1.0 - cod)
+        self.residual[mode] = 1.0 - self.codified[mode] - self.tacit[mode]
         if own:
             self._recent += 1.0
 
@@ -211,11 +217,15 @@ class KnowHow:
         """Per-mode hazard of a run with the given per-mode exposure."""
         return self.modes.hazard * self.residual * exposure
 
-    def maturity(self, area: int, up_to: float) -> float:
-        """Share of an area's base hazard (modes with onset <= ``up_to``) the team has fixed."""
+    def maturity(self, up_to: float) -> np.ndarray:
+        """Per area, the share of base hazard (modes with onset <= ``up_to``) the team has fixed.
+
+        An area with no such modes counts as mature (1.0).
+        """
         m = self.modes
-        sel = (m.area == area) & (m.onset <= up_to)
-        base = m.hazard[sel].sum()
-        if base <= 0:
-            return 1.0
-        return float(1.0 - (m.hazard[sel] * self.residual[sel]).sum() / base)
+        k = int(np.searchsorted(m.onset, up_to, side="right"))  # modes are sorted by onset
+        n_areas = len(m.areas)
+        base = np.bincount(m.area[:k], weights=m.hazard[:k], minlength=n_areas)
+        left = np.bincount(m.area[:k], weights=m.hazard[:k] * self.residual[:k], minlength=n_areas)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(base > 0, 1.0 - left / base, 1.0)

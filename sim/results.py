@@ -109,7 +109,7 @@ def build_results(params, parts: list[dict]) -> Results:
     staircase = staircase.sort_values(["rep", "team", "t_days"], kind="stable").reset_index(drop=True)
     spend = states[["rep", "team", "t_days", "spend_usd"]]
     gap = gap_mod.gap_table(staircase, grid, params.leader, spend=spend)
-    followers = gap_mod.summarise(gap).reset_index()
+    followers = gap_mod.summarise(gap)
     summary = {
         "scenario": params.name, "model": params.model, "seed": params.run.seed,
         "reps": params.run.reps, "years": params.years, "start_date": str(params.start_date),

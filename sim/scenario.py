@@ -120,6 +120,8 @@ def _describe(err: dict) -> str:
         return err["msg"].removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         return f"{loc}: unknown key (value {err['input']!r}); check the spelling against 'python -m sim show'"
+    if err["type"] == "value_error" and isinstance(err["input"], dict):  # a check across a section's fields
+        return f"{loc}: {err['msg'].removeprefix('Value error, ')}"
     if err["type"] == "missing":
         return f"{loc}: missing; this field is required"
     return f"{loc}: {err['input']!r} is not allowed: {err['msg']}"

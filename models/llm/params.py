@@ -128,7 +128,7 @@ class Team(Strict):
     diagnosis: float = Field(0.5, ge=0, le=1, description="chance a failure's cause is identified, before confounding")
     fail_early: float = Field(0.0, ge=0, le=1, description="chance in-run evaluation catches a hidden failure when it happens")
     decision_quality: float = Field(1.0, ge=0, le=1)
-    policy: Literal["step", "jump"] = "step"
+    policy: Literal["step", "jump", "hold"] = Field("step", description="step: just past its largest run; jump: as far as compute allows; hold: repeat its largest run (reliability testing)")
     step_factor: float = Field(2.5, gt=1)
     jump_factor: float = Field(10.0, gt=1)
     run_days: float = Field(45.0, gt=0)

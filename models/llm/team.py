@@ -88,11 +88,14 @@ class LLMTeam:
         return c.gpus * c.gpu_growth_per_year ** (t_days / 365.25)
 
     def maturity(self, area: int) -> float:
-        return self.kh.maturity(area, self.largest_run)
+        """Share of an area's hazard fixed, over the modes up to its largest run."""
+        return float(self.kh.maturity(self.largest_run)[area])
 
     # -- planning ---------------------------------------------------------------
     def target_level(self) -> float:
         p = self.p
+        if p.policy == "hold":
+            return self.largest_run
         factor = p.jump_factor if p.policy == "jump" else p.step_factor
         target = self.largest_run + math.log10(factor)
         if p.catchup.toward_leader:
