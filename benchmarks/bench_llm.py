@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import math
 import os
 import platform
 import statistics
@@ -221,13 +220,34 @@ CHILD = textwrap.dedent(r"""
 """)
 
 
+def busy_cpu_s() -> float | None:
+    """CPU seconds the whole machine has been busy (all cores, incl. steal), from /proc/stat."""
+    try:
+        with open("/proc/stat") as fh:
+            f = [int(x) for x in fh.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return None
+    user, nice, system, idle, iowait, irq, softirq, steal = f
+    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+
+
 def run_child(reps: int, workers: int) -> dict:
+    """One ``sim.runner.run`` in a fresh subprocess; also how much CPU *other*
+    processes on the machine used meanwhile (machine busy time minus ours)."""
+    b0, t0, w0 = busy_cpu_s(), os.times(), time.perf_counter()
     out = subprocess.run([sys.executable, "-c", CHILD, SCENARIO, str(reps), str(workers)],
                          capture_output=True, text=True, check=False)
+    b1, t1, w1 = busy_cpu_s(), os.times(), time.perf_counter()
     if out.returncode != 0:
         sys.stderr.write(out.stderr)
         raise SystemExit(f"runner subprocess failed (workers={workers}, reps={reps})")
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    res = json.loads(out.stdout.strip().splitlines()[-1])
+    ours = (t1.children_user - t0.children_user) + (t1.children_system - t0.children_system)
+    res["own_cpu_s"] = ours
+    res["subprocess_wall_s"] = w1 - w0
+    res["other_cpu_s"] = max(0.0, b1 - b0 - ours) if b0 is not None else None
+    res["other_cores"] = res["other_cpu_s"] / (w1 - w0) if b0 is not None else None
+    return res
 
 
 # -- report --------------------------------------------------------------------
@@ -299,14 +319,11 @@ def main(argv=None) -> int:
 
     # 4-5: throughput and memory, each run in a fresh subprocess.
     R = args.reps_speed
-    loads = {}
-    loads["2_workers_before"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     two = run_child(R, 2)
     R1 = R
     predicted_1 = s_per_rep * R * 1.15   # simulate plus building the tables
     if predicted_1 > args.max_1_worker_s:
         R1 = max(20, int(args.max_1_worker_s / (s_per_rep * 1.15)))
-    loads["1_worker_before"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     one = run_child(R1, 1)
     s_1000_two = two["wall_s"] * 1000 / R
     s_1000_one = one["wall_s"] * 1000 / R1
@@ -337,12 +354,13 @@ def main(argv=None) -> int:
     print("   (MB = MiB; ru_maxrss is in KiB on Linux; a forked child's RSS counts pages shared with the parent)")
 
     load_end = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    if two["other_cores"] is not None:
+        print(f"   Other processes on the machine used on average {two['other_cores']:.2f} cores during the"
+              f" 2-worker run and {one['other_cores']:.2f} during the 1-worker run (of {os.cpu_count()});\n"
+              f"   the 2-worker subprocess used {two['own_cpu_s'] / two['subprocess_wall_s']:.2f} cores itself."
+              " Anything above ~0.1 slows the figures, the 2-worker run most: rerun on a quiet machine.")
     if load_start is not None:
-        print(f"Load average (1 min) at start {load_start:.2f}, before the 2-worker run "
-              f"{loads['2_workers_before']:.2f}, before the 1-worker run {loads['1_worker_before']:.2f}, "
-              f"at end {load_end:.2f} on {os.cpu_count()} cores.\n"
-              "Anything else running on the machine slows every figure, the 2-worker run most: "
-              "if these are well above 0, rerun on a quiet machine.")
+        print(f"Load average (1 min) at start {load_start:.2f}, at end {load_end:.2f}.")
 
     figures = {
         "scenario": SCENARIO, "years": params.years, "seed": seed, "cores": os.cpu_count(),
@@ -369,8 +387,8 @@ def main(argv=None) -> int:
         "peak_rss_mb_2_workers_sampled": round(sampled_mb, 1) if sampled_mb else None,
         "loadavg_1min_start": round(load_start, 2) if load_start is not None else None,
         "loadavg_1min_end": round(load_end, 2) if load_end is not None else None,
-        "loadavg_1min_before_2_workers": loads["2_workers_before"],
-        "loadavg_1min_before_1_worker": loads["1_worker_before"],
+        "other_cores_during_2_workers": round(two["other_cores"], 2) if two["other_cores"] is not None else None,
+        "other_cores_during_1_worker": round(one["other_cores"], 2) if one["other_cores"] is not None else None,
         "targets": {
             "ratio_vs_simpy": {"max": TARGET_RATIO, "pass": ratio <= TARGET_RATIO},
             "s_for_1000_reps_2_workers": {"max": TARGET_S_1000, "pass": s_1000_two <= TARGET_S_1000},

@@ -10,6 +10,12 @@ Queue discipline: the head of the policy-ordered queue is served when its
 units fit, and nothing behind it is served while it does not (no
 back-filling). Back-filling would raise utilisation but could starve a large
 request for ever behind a stream of small ones.
+
+Units may break down (:class:`Breakdowns`): a unit fails after an
+exponential time to failure (calendar time) and is repaired after an
+exponential time to repair. A failing idle unit is taken out of service; a
+failing busy unit stops the work it holds, which resumes after the repair
+(the holder's :meth:`SharedCapacity.hold` is extended by the repair time).
 """
 from __future__ import annotations
 
@@ -21,7 +27,7 @@ from typing import Mapping
 import simpy
 from simpy.resources.base import BaseResource, Get, Put
 
-POLICIES = ("fifo", "priority", "fair_share")
+POLICIES = ("fifo", "priority", "fair_share", "critical_ratio")
 
 
 class CapacityRequest(Put):
@@ -31,22 +37,32 @@ class CapacityRequest(Put):
     cancels the request if it is still waiting, and releases it otherwise.
     """
 
+    __slots__ = ("amount", "owner", "priority", "due", "work", "time", "usage_since", "key",
+                 "held_up", "repair_until")
+
     def __init__(self, resource: SharedCapacity, amount: int = 1, owner: str = "",
-                 priority: float = 0):
-        if isinstance(amount, bool) or not isinstance(amount, numbers.Integral) or amount < 1:
+                 priority: float = 0, due: float = math.inf, work: float = 1.0):
+        if type(amount) is not int:  # fast path for the common plain int
+            if isinstance(amount, bool) or not isinstance(amount, numbers.Integral):
+                raise ValueError(f"amount must be an int >= 1, got {amount!r}")
+            amount = int(amount)
+        if amount < 1:
             raise ValueError(f"amount must be an int >= 1, got {amount!r}")
         if amount > resource.capacity:
             # It could never fit, and with no back-filling it would block the queue for ever.
             raise ValueError(f"amount {amount} exceeds capacity {resource.capacity}")
-        self.amount = int(amount)
+        self.amount = amount
         self.owner = owner
         self.priority = priority
+        self.due = due      # time the owner wants the work done by (critical ratio)
+        self.work = work    # work left to the owner's goal, in time units (critical ratio)
         self.time = resource._env.now  # time of request
         self.usage_since: float | None = None  # time of grant
+        self.held_up = 0.0       # repair time added to the current hold, not yet waited
+        self.repair_until = -math.inf  # the unit it holds is under repair until then
         resource._seq += 1
         # Sort key of the queue: arrival order, behind priority if the policy uses it.
         self.key = (priority, resource._seq) if resource.policy == "priority" else (resource._seq,)
-        resource._advance()
         super().__init__(resource)  # enqueues and tries to serve
 
     def cancel(self) -> None:
@@ -70,11 +86,20 @@ class CapacityRelease(Get):
         super().__init__(resource)
 
 
+def _key(event):
+    return event.key
+
+
 class _KeyedQueue(list):
     """List kept sorted by ``event.key`` on append (binary insertion, O(log n) search)."""
 
     def append(self, item) -> None:
-        bisect.insort(self, item, key=lambda e: e.key)
+        # Most requests arrive behind everything queued (FIFO, equal priorities):
+        # appending then is O(1) and skips the search.
+        if not self or self[-1].key <= item.key:
+            list.append(self, item)
+        else:
+            bisect.insort(self, item, key=_key)
 
 
 class SharedCapacity(BaseResource):
@@ -89,14 +114,21 @@ class SharedCapacity(BaseResource):
         ``"fifo"``: arrival order. ``"priority"``: lower ``priority`` first,
         then arrival. ``"fair_share"``: the owner whose units in use divided by
         its share is smallest first, then arrival.
+        ``"critical_ratio"``: lower ``priority`` first, then the smallest
+        critical ratio ``(due - now) / work`` (the request's due time and work
+        left), then arrival; the ratio changes with time, so the head is chosen
+        afresh at every grant.
     shares : mapping owner -> float, optional
         Weights for ``"fair_share"`` (> 0); owners not listed have share 1.0.
+    record_waits : bool
+        Keep (owner, t_request, t_grant) of every grant for :meth:`waits`.
+        Long runs with millions of requests turn it off to save memory.
     """
 
     PutQueue = _KeyedQueue
 
     def __init__(self, env: simpy.Environment, capacity: int, policy: str = "fifo",
-                 shares: Mapping[str, float] | None = None):
+                 shares: Mapping[str, float] | None = None, record_waits: bool = True):
         if isinstance(capacity, bool) or not isinstance(capacity, numbers.Integral) or capacity < 1:
             raise ValueError(f"capacity must be an int >= 1, got {capacity!r}")
         if policy not in POLICIES:
@@ -111,16 +143,31 @@ class SharedCapacity(BaseResource):
         self._in_use = 0
         self._owner_in_use: dict[str, int] = {}
         self._seq = 0
-        # Statistics: integrals of piecewise-constant state over [t0, t_last].
-        self._t0 = self._t_last = env.now
-        self._area_in_use = self._area_queue = self._area_system = 0.0
+        self._down_idle = 0   # units broken down while holding no work
+        # Statistics. Time integrals are sums of finished intervals (waits,
+        # holds, outages) plus the open ones at the time asked: no bookkeeping
+        # on every change of state, and exact for piecewise-constant state.
+        self._t0 = env.now
         self._granted = self._completed = 0
         self._sum_wait = self._sum_in_system = 0.0
+        self._sum_cancelled_wait = 0.0  # waits of requests withdrawn before grant
+        self._sum_hold = 0.0            # sum of (release - grant), requests
+        self._sum_hold_units = 0.0      # sum of amount * (release - grant)
+        self._n_down = 0                # units under repair (idle or holding work)
+        self._area_down = 0.0
+        self._t_down = env.now
+        self._breakdowns = 0
+        self._record_waits = record_waits
         self._waits: list[tuple[str, float, float]] = []
 
-    def request(self, amount: int = 1, owner: str = "", priority: float = 0) -> CapacityRequest:
-        """Ask for ``amount`` units; the returned event fires on grant."""
-        return CapacityRequest(self, amount, owner, priority)
+    def request(self, amount: int = 1, owner: str = "", priority: float = 0,
+                due: float = math.inf, work: float = 1.0) -> CapacityRequest:
+        """Ask for ``amount`` units; the returned event fires on grant.
+
+        ``due`` (time) and ``work`` (time units left, > 0) are used by the
+        ``"critical_ratio"`` policy only.
+        """
+        return CapacityRequest(self, amount, owner, priority, due, work)
 
     def release(self, request: CapacityRequest) -> CapacityRelease:
         """Give back the units of ``request`` (no-op if it holds none)."""
@@ -136,6 +183,60 @@ class SharedCapacity(BaseResource):
         """Requests waiting now."""
         return len(self.put_queue)
 
+    @property
+    def down(self) -> int:
+        """Units under repair now (idle or holding work)."""
+        return self._n_down
+
+    def hold(self, request: CapacityRequest, duration: float):
+        """Generator: occupy ``request``'s units for ``duration`` of work.
+
+        If a unit breaks down meanwhile, the work stops for the repair and then
+        resumes, so the hold ends ``duration`` plus the repair times after it
+        began. Use as ``yield from cap.hold(req, minutes)``.
+        """
+        yield self._env.timeout(duration)
+        while request.held_up:
+            extra, request.held_up = request.held_up, 0.0
+            yield self._env.timeout(extra)
+
+    # -- breakdowns --------------------------------------------------------------
+
+    def _break_down(self, repair: float, rng) -> None:
+        """One up unit fails now for ``repair`` time units; returns when it is chosen.
+
+        Units are exchangeable, so the failing one is idle or busy in
+        proportion to the up units of each kind.
+        """
+        now = self._env.now
+        busy_up = [r for r in self.users if r.repair_until <= now]
+        idle_up = self.capacity - self._in_use - self._down_idle
+        self._count_down()
+        self._n_down += 1
+        self._breakdowns += 1
+        if rng.random() * (idle_up + len(busy_up)) < idle_up:
+            self._down_idle += 1
+            return None
+        # Sets have no stable order: pick among holders sorted by arrival so a
+        # seed gives the same choice in every process.
+        busy_up.sort(key=_key)
+        victim = busy_up[int(rng.random() * len(busy_up))]
+        victim.held_up += repair
+        victim.repair_until = now + repair
+        return victim
+
+    def _repaired(self, victim) -> None:
+        self._count_down()
+        self._n_down -= 1
+        if victim is None:
+            self._down_idle -= 1
+            self._trigger_put(None)  # a unit is back: the head may now fit
+
+    def _count_down(self) -> None:
+        now = self._env.now
+        self._area_down += self._n_down * (now - self._t_down)
+        self._t_down = now
+
     # -- SimPy template methods ------------------------------------------------
 
     def _trigger_put(self, get_event) -> None:
@@ -149,76 +250,129 @@ class SharedCapacity(BaseResource):
             self.put_queue.pop(idx)
 
     def _head_index(self) -> int:
-        if self.policy != "fair_share":
+        policy = self.policy
+        if policy == "fifo" or policy == "priority":
             return 0  # queue is already sorted by key
-        q, use, shares = self.put_queue, self._owner_in_use, self.shares
+        q = self.put_queue
+        if len(q) == 1:
+            return 0
+        if policy == "critical_ratio":
+            now = self._env.now
+            return min(range(len(q)), key=lambda i: (q[i].priority, (q[i].due - now) / q[i].work,
+                                                     q[i].key))
+        use, shares = self._owner_in_use, self.shares
         return min(range(len(q)), key=lambda i: (use.get(q[i].owner, 0) / shares.get(q[i].owner, 1.0),
                                                  q[i].key))
 
     def _do_put(self, event: CapacityRequest) -> bool:
-        if event.amount > self.capacity - self._in_use:
+        if event.amount > self.capacity - self._in_use - self._down_idle:
             return False
-        self._advance()
         now = self._env.now
         self.users.add(event)
         self._in_use += event.amount
-        self._owner_in_use[event.owner] = self._owner_in_use.get(event.owner, 0) + event.amount
+        if self.policy == "fair_share":
+            self._owner_in_use[event.owner] = self._owner_in_use.get(event.owner, 0) + event.amount
         event.usage_since = now
         self._granted += 1
         self._sum_wait += now - event.time
-        self._waits.append((event.owner, event.time, now))
+        if self._record_waits:
+            self._waits.append((event.owner, event.time, now))
         event.succeed()
         return True
 
     def _do_get(self, event: CapacityRelease) -> bool:
         req = event.request
         if req in self.users:  # releasing a waiting or already released request does nothing
-            self._advance()
+            now = self._env.now
             self.users.remove(req)
             self._in_use -= req.amount
-            self._owner_in_use[req.owner] -= req.amount
+            if self.policy == "fair_share":
+                self._owner_in_use[req.owner] -= req.amount
             self._completed += 1
-            self._sum_in_system += self._env.now - req.time
+            self._sum_in_system += now - req.time
+            held = now - req.usage_since
+            self._sum_hold += held
+            self._sum_hold_units += req.amount * held
         event.succeed()
         return True  # releases never block
 
     def _cancel(self, event: CapacityRequest) -> None:
-        self._advance()
         self.put_queue.remove(event)
+        self._sum_cancelled_wait += self._env.now - event.time
         self._trigger_put(None)  # the cancelled one may have been a blocking head
 
     # -- statistics --------------------------------------------------------------
-
-    def _advance(self) -> None:
-        """Accumulate the integrals up to now; call before every change of state."""
-        dt = self._env.now - self._t_last
-        if dt:
-            n_queue = len(self.put_queue)
-            self._area_in_use += self._in_use * dt
-            self._area_queue += n_queue * dt
-            self._area_system += (n_queue + len(self.users)) * dt
-            self._t_last = self._env.now
 
     def stats(self) -> dict:
         """Time-weighted statistics from creation up to ``env.now``.
 
         Time averages are over [creation, now]; means over an empty set or a
         zero-length interval are NaN. Times are in the environment's unit.
+        ``availability`` is the time-average share of units not under repair;
+        ``breakdowns`` counts unit failures.
         """
-        self._advance()
-        span = self._env.now - self._t0
+        now = self._env.now
+        span = now - self._t0
         nan = float("nan")
+        # Open intervals: requests still waiting or still holding units.
+        open_wait = sum(now - r.time for r in self.put_queue)
+        open_hold = sum(now - r.usage_since for r in self.users)
+        open_hold_units = sum(r.amount * (now - r.usage_since) for r in self.users)
+        area_queue = self._sum_wait + self._sum_cancelled_wait + open_wait
+        area_in_use = self._sum_hold_units + open_hold_units
+        area_system = area_queue + self._sum_hold + open_hold
+        area_down = self._area_down + self._n_down * (now - self._t_down)
         return {
-            "utilisation": self._area_in_use / (span * self.capacity) if span else nan,
-            "mean_in_use": self._area_in_use / span if span else nan,
-            "mean_queue_length": self._area_queue / span if span else nan,
-            "mean_in_system": self._area_system / span if span else nan,
+            "utilisation": area_in_use / (span * self.capacity) if span else nan,
+            "mean_in_use": area_in_use / span if span else nan,
+            "mean_queue_length": area_queue / span if span else nan,
+            "mean_in_system": area_system / span if span else nan,
             "requests": self._granted,
             "mean_wait": self._sum_wait / self._granted if self._granted else nan,
             "completed": self._completed,
             "mean_time_in_system": self._sum_in_system / self._completed if self._completed else nan,
+            "availability": 1.0 - area_down / (span * self.capacity) if span else nan,
+            "breakdowns": self._breakdowns,
         }
 
     def waits(self) -> list[tuple[str, float, float]]:
-        """(owner, t_request, t_grant) of every granted request, in grant order."""
+        """(owner, t_request, t_grant) of every granted request, in grant order.
+
+        Empty when the capacity was made with ``record_waits=False``.
+        """
         return list(self._waits)
+
+
+class Breakdowns:
+    """Exponential breakdowns and repairs of every unit of a :class:`SharedCapacity`.
+
+    Each unit stays up for an exponential time with mean ``mttf`` (calendar
+    time, whether busy or idle), then is down for an exponential time with
+    mean ``mttr``; in the long run a unit is up ``mttf / (mttf + mttr)`` of the
+    time. Work on a failing unit resumes after the repair (see
+    :meth:`SharedCapacity.hold`). Times are in the environment's unit.
+
+    Parameters
+    ----------
+    env : simpy.Environment
+    capacity : SharedCapacity
+    mttf, mttr : float > 0
+        Mean time to failure and mean time to repair.
+    rng : numpy.random.Generator
+        The stream of this resource's failures (its own, for common random numbers).
+    """
+
+    def __init__(self, env: simpy.Environment, capacity: SharedCapacity, mttf: float, mttr: float, rng):
+        if not (mttf > 0 and mttr > 0):
+            raise ValueError(f"mttf and mttr must be > 0, got mttf={mttf!r}, mttr={mttr!r}")
+        self.env, self.capacity, self.mttf, self.mttr, self.rng = env, capacity, mttf, mttr, rng
+        self.processes = [env.process(self._unit()) for _ in range(capacity.capacity)]
+
+    def _unit(self):
+        env, cap, rng = self.env, self.capacity, self.rng
+        while True:
+            yield env.timeout(rng.exponential(self.mttf))
+            repair = rng.exponential(self.mttr)
+            victim = cap._break_down(repair, rng)
+            yield env.timeout(repair)
+            cap._repaired(victim)

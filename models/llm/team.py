@@ -151,15 +151,24 @@ class LLMTeam:
 
     # -- learning ---------------------------------------------------------------
     def confounders(self, hazards: np.ndarray, cause: int) -> float:
-        """Other unfixed modes exposed in the run; the existence proof discounts
-        those below the leader's public level."""
-        unfixed = (hazards > 0) & (self.kh.residual > 0.5)
-        unfixed[cause] = False
+        """How many comparable causes compete to explain a failure.
+
+        The effective number of the other exposed hazards, ``(sum h)^2 / sum h^2``
+        (inverse Simpson): many tiny residual modes do not confound, a few big
+        unfixed ones do. For a follower, the existence proof discounts the share
+        of that hazard below the leader's public level.
+        """
+        other = hazards.copy()
+        other[cause] = 0.0
+        total = float(other.sum())
+        if total <= 0.0:
+            return 0.0
+        n_eff = total * total / float(np.dot(other, other))
         ep = self.p.catchup.existence_proof
         if ep > 0 and self.name != self.race.params.leader:
-            below = self._onset <= self.race.leader_public()
-            return float(unfixed.sum() - ep * (unfixed & below).sum())
-        return float(unfixed.sum())
+            k = int(np.searchsorted(self._onset, self.race.leader_public(), side="right"))
+            n_eff *= 1.0 - ep * float(other[:k].sum()) / total
+        return n_eff
 
     def try_fix(self, hazards: np.ndarray, mode: int) -> bool:
         p_id = identify_probability(self.p.diagnosis, self.confounders(hazards, mode), self.world.confounding)

@@ -1,0 +1,180 @@
+"""Where replications run: in this process, in local worker processes, or on Dask.
+
+An executor maps a module-level function over a list of jobs and yields
+``(index, result)`` pairs *as they finish*, with at most a few jobs in flight
+(so results can be written to disk as they arrive and memory stays flat
+however many jobs there are). Callers put results back in job order; every
+job's random streams come from ``(seed, rep)`` alone (DESIGN §5), so the
+tables do not depend on the executor or the number of workers.
+
+- :class:`LocalExecutor` ``(workers=1)``: in this process; ``workers > 1``
+  uses a :class:`concurrent.futures.ProcessPoolExecutor`.
+- :class:`DaskExecutor` ``(scheduler="tcp://host:8786")`` connects to a
+  running ``dask.distributed`` scheduler; ``scheduler="local"`` starts a
+  :class:`distributed.LocalCluster` with ``workers`` single-threaded worker
+  processes and closes it afterwards.
+
+Use them as context managers; :func:`make_executor` picks one from the
+command-line options.
+"""
+from __future__ import annotations
+
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any, Callable, Iterator, Sequence
+
+from .scenario import ScenarioError
+
+__all__ = ["LocalExecutor", "DaskExecutor", "make_executor"]
+
+
+class LocalExecutor:
+    """Jobs in this process (``workers == 1``) or in local worker processes.
+
+    Parameters
+    ----------
+    workers : int
+        Worker processes; 1 runs jobs here, one after the other.
+    in_flight : int, optional
+        Jobs submitted but not yet collected (default ``2 * workers``): enough
+        to keep every worker busy, few enough that finished results do not
+        pile up in memory.
+    """
+
+    def __init__(self, workers: int = 1, in_flight: int | None = None):
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+            raise ScenarioError(f"workers: {workers!r} is not allowed: must be an integer >= 1")
+        self.workers = workers
+        self.in_flight = in_flight or 2 * workers
+        self._pool = None
+
+    def __enter__(self):
+        if self.workers > 1:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            # cancel queued jobs so an interrupt or an early stop returns at once
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def imap(self, fn: Callable, jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        """Yield ``(index, fn(jobs[index]))`` as jobs finish (any order)."""
+        if self.workers == 1:
+            for i, job in enumerate(jobs):
+                yield i, fn(job)
+            return
+        if self._pool is None:
+            self.__enter__()
+        yield from _bounded(lambda job: self._pool.submit(fn, job), jobs, self.in_flight,
+                            lambda pending: wait(pending, return_when=FIRST_COMPLETED)[0])
+
+    def describe(self) -> str:
+        return f"local, {self.workers} worker(s)"
+
+
+class DaskExecutor:
+    """Jobs on a ``dask.distributed`` cluster.
+
+    Parameters
+    ----------
+    scheduler : str
+        ``"tcp://HOST:PORT"`` of a running scheduler, or ``"local"`` to start a
+        ``LocalCluster`` (closed on exit).
+    workers : int
+        Workers of a local cluster (ignored for a remote scheduler).
+    processes : bool
+        Local cluster workers as processes (default) or threads (faster to
+        start; used in tests).
+    """
+
+    def __init__(self, scheduler: str = "local", workers: int = 2, processes: bool = True,
+                 in_flight: int | None = None):
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+            raise ScenarioError(f"workers: {workers!r} is not allowed: must be an integer >= 1")
+        if scheduler != "local" and "://" not in str(scheduler):
+            raise ScenarioError(f"--scheduler: {scheduler!r} is not allowed: use tcp://HOST:PORT")
+        self.scheduler, self.workers, self.processes = scheduler, workers, processes
+        self._in_flight = in_flight
+        self.client = self.cluster = None
+
+    def __enter__(self):
+        from distributed import Client, LocalCluster
+        if self.scheduler == "local":
+            # one thread per worker: a replication is pure Python and holds the GIL
+            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
+                                        processes=self.processes, dashboard_address=None)
+            self.client = Client(self.cluster)
+        else:
+            try:
+                self.client = Client(self.scheduler, timeout="10s")
+            except OSError as exc:
+                raise ScenarioError(f"--scheduler: {self.scheduler!r} is not reachable: {exc}") from None
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.client.close()
+            self.client = None
+        if self.cluster is not None:
+            self.cluster.close()
+            self.cluster = None
+
+    def _n_workers(self) -> int:
+        return max(1, len(self.client.scheduler_info().get("workers", {})))
+
+    def imap(self, fn: Callable, jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
+        """Yield ``(index, fn(jobs[index]))`` as jobs finish (any order)."""
+        from distributed import wait as dwait
+        if self.client is None:
+            self.__enter__()
+        in_flight = self._in_flight or 2 * self._n_workers()
+        # pure=False: two jobs with equal arguments are still two computations
+        yield from _bounded(lambda job: self.client.submit(fn, job, pure=False), jobs, in_flight,
+                            lambda pending: dwait(list(pending), return_when="FIRST_COMPLETED").done)
+
+    def describe(self) -> str:
+        where = "LocalCluster" if self.scheduler == "local" else self.scheduler
+        return f"dask ({where})"
+
+
+def _bounded(submit, jobs, in_flight: int, wait_some) -> Iterator[tuple[int, Any]]:
+    """Submit up to ``in_flight`` jobs, yield each as it finishes, top up."""
+    pending: dict = {}
+    nxt = 0
+    try:
+        while nxt < len(jobs) or pending:
+            while nxt < len(jobs) and len(pending) < in_flight:
+                pending[submit(jobs[nxt])] = nxt
+                nxt += 1
+            for fut in wait_some(set(pending)):
+                i = pending.pop(fut)
+                yield i, fut.result()
+    finally:  # an early stop (auto reps) or an interrupt: drop what is queued
+        for fut in pending:
+            fut.cancel()
+
+
+def make_executor(workers: int = 1, scheduler: str | None = None, dask: str | None = None,
+                  processes: bool = True):
+    """The executor the options ask for.
+
+    ``scheduler`` (``tcp://HOST:PORT``) or ``dask="local"`` select Dask;
+    otherwise local processes. ``workers`` is the local pool size or the
+    LocalCluster's worker count.
+    """
+    if dask not in (None, "local"):
+        raise ScenarioError(f"--dask: {dask!r} is not allowed: the only value is 'local'")
+    if scheduler and dask:
+        raise ScenarioError(f"--scheduler: {scheduler!r} cannot be combined with --dask local; pick one")
+    if scheduler:
+        return DaskExecutor(scheduler, workers, processes)
+    if dask == "local":
+        return DaskExecutor("local", workers, processes)
+    return LocalExecutor(workers)

@@ -1,0 +1,166 @@
+"""The headline metric, per-replication figures, confidence intervals and the
+stopping rule for ``--reps auto``.
+
+Headline metric
+---------------
+**Months behind at year Y** (default Y = 5): for each follower and
+replication, the mean of ``months_behind`` over the grid points in the six
+months before year Y, months ``[12 Y - 6, 12 Y)`` (for Y = 5, months 54-60).
+A window mean rather than one date, because months behind is a staircase that
+rises one month per month between releases (DESIGN §3.5). When the horizon is
+shorter than Y years the window is the last six months of the horizon.
+Undefined months behind (NaN, flagged in the gap table) are ignored; a
+replication with none defined in the window has a NaN headline and is left
+out of means and intervals.
+
+Confidence intervals
+--------------------
+Means across replications carry a 95% Student-t interval,
+``mean +- t(0.975, n-1) * sd / sqrt(n)``; shares (share of replications whose
+gap widened) carry a 95% Wilson score interval. These are intervals for the
+*expected* value over replications, unlike the 5%-95% ranges across
+replications that the headline table also shows.
+
+Stopping rule (``--reps auto --ci 0.05``)
+-----------------------------------------
+Replications run in batches of ``batch`` reps (default 10) in rep order.
+After each batch, once at least ``min_reps`` (default 20) are in, the run stops
+if for *every* follower the 95% half-width of the headline mean is at most
+``ci`` times the absolute mean. The rule is evaluated at every batch boundary
+in rep order, so the final count does not depend on the executor or the
+number of workers, and the tables equal those of a fixed ``--reps`` run with
+that count (rep r always uses ``Streams(seed, r)``). At ``--max-reps`` the run
+stops unconverged and says so.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import gap as gap_mod
+
+DEFAULT_AT_YEAR = 5.0
+WINDOW_MONTHS = 6.0
+METRIC_COLUMNS = ["rep", "follower", "start_months", "end_months", "early_months",
+                  "late_months", "widened", "headline_months"]
+
+
+def headline_window(years: float, at_year: float = DEFAULT_AT_YEAR) -> tuple[float, float]:
+    """(start_month, end_month) of the headline window for a horizon of ``years``."""
+    end = min(12.0 * at_year, 12.0 * years)
+    return max(0.0, end - WINDOW_MONTHS), end
+
+
+def headline_label(years: float, at_year: float = DEFAULT_AT_YEAR) -> str:
+    lo, hi = headline_window(years, at_year)
+    return f"months behind, mean over months {lo:g}-{hi:g}"
+
+
+def rep_metrics(gap: pd.DataFrame, years: float, at_year: float = DEFAULT_AT_YEAR) -> pd.DataFrame:
+    """Per (rep, follower): months behind at the first and last grid point, the
+    early (months 6-12) and late (last 12 months) window means and whether it
+    widened (as :func:`sim.gap.widened`), and the headline metric (months).
+
+    Small (reps x followers rows): this is what the parent process keeps while
+    the big tables stream to disk.
+    """
+    t = gap["t_days"].to_numpy(dtype=float)
+    t0, t1 = np.nanmin(t), np.nanmax(t)
+    key = ["rep", "follower"]
+
+    def at(tt, name):
+        g = gap.loc[gap["t_days"] == tt, key + ["months_behind"]]
+        return g.rename(columns={"months_behind": name})
+
+    w = gap_mod.widened(gap).rename(columns={"early": "early_months", "late": "late_months"})
+    lo, hi = headline_window(years, at_year)
+    h = gap_mod.window_mean(gap, lo, hi).rename(columns={"months_behind": "headline_months"})
+    out = w.merge(at(t0, "start_months"), on=key, how="left").merge(
+        at(t1, "end_months"), on=key, how="left").merge(h, on=key, how="left")
+    out["rep"] = out["rep"].astype("int64")
+    out["follower"] = out["follower"].astype(str)
+    for c in METRIC_COLUMNS[2:]:
+        if c != "widened":
+            out[c] = out[c].astype(float)
+    return out[METRIC_COLUMNS].sort_values(key, kind="stable").reset_index(drop=True)
+
+
+def mean_ci(values, level: float = 0.95) -> tuple[float, float, float, int]:
+    """(mean, lo, hi, n) of the finite values: Student-t interval for the mean."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    n = v.size
+    if n == 0:
+        return math.nan, math.nan, math.nan, 0
+    m = float(v.mean())
+    if n == 1:
+        return m, math.nan, math.nan, 1
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1) * v.std(ddof=1) / math.sqrt(n))
+    return m, m - half, m + half, n
+
+
+def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of a share k/n."""
+    if n == 0:
+        return math.nan, math.nan
+    z = float(stats.norm.ppf(0.5 + level / 2))
+    p = k / n
+    den = 1 + z * z / n
+    mid = (p + z * z / (2 * n)) / den
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
+    return mid - half, mid + half
+
+
+def _qname(q: float) -> str:
+    return gap_mod._qname(q)
+
+
+def summarise_metrics(metrics: pd.DataFrame, quantiles=(0.05, 0.5, 0.95)) -> pd.DataFrame:
+    """One row per follower, from :func:`rep_metrics` rows of all replications.
+
+    Same columns and values as :func:`sim.gap.summarise` on the full gap table
+    (``start_*``, ``end_*`` quantiles across reps, ``*_defined``,
+    ``share_widened``, ``reps``), plus 95% confidence intervals:
+    ``headline_mean/_lo/_hi`` and ``headline_defined`` (months behind at the
+    headline window), ``end_mean/_lo/_hi`` (months behind at the horizon) and
+    ``share_widened_lo/_hi`` (Wilson).
+    """
+    qs = list(quantiles)
+    rows = []
+    for fol, g in metrics.groupby("follower", sort=True):
+        row: dict = {"follower": str(fol)}
+        for tag in ("start", "end"):
+            v = g[f"{tag}_months"].astype(float)
+            qv = v.quantile(qs) if v.notna().any() else pd.Series(np.nan, index=qs)
+            for q in qs:
+                row[f"{tag}_{_qname(q)}"] = float(qv.loc[q])
+            row[f"{tag}_defined"] = int(v.notna().sum())
+        both = g["early_months"].notna() & g["late_months"].notna()
+        k, n = int(g.loc[both, "widened"].sum()), int(both.sum())
+        row["share_widened"] = k / n if n else np.nan
+        row["reps"] = int(g["rep"].nunique())
+        m, lo, hi, nd = mean_ci(g["headline_months"])
+        row.update(headline_mean=m, headline_lo=lo, headline_hi=hi, headline_defined=nd)
+        m, lo, hi, _ = mean_ci(g["end_months"])
+        row.update(end_mean=m, end_lo=lo, end_hi=hi)
+        row["share_widened_lo"], row["share_widened_hi"] = wilson(k, n)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def relative_half_width(metrics: pd.DataFrame) -> dict[str, float]:
+    """Per follower: 95% half-width of the headline mean over |mean| (inf if undefined)."""
+    out = {}
+    for fol, g in metrics.groupby("follower", sort=True):
+        m, lo, hi, n = mean_ci(g["headline_months"])
+        out[str(fol)] = (hi - lo) / 2 / abs(m) if n > 1 and m != 0 and np.isfinite(hi) else math.inf
+    return out
+
+
+def converged(metrics: pd.DataFrame, ci: float) -> bool:
+    """The stopping rule: every follower's relative half-width <= ``ci``."""
+    rel = relative_half_width(metrics)
+    return bool(rel) and all(r <= ci for r in rel.values())
