@@ -217,6 +217,14 @@ class KnowHow:
         """Per-mode hazard of a run with the given per-mode exposure."""
         return self.modes.hazard * self.residual * exposure
 
+    def exposed_hazards(self, level: float, slope: float, cap: float) -> np.ndarray:
+        """Hazards of a run reaching ``level`` under the exposure law, for the
+        modes with onset <= ``level`` only (a prefix, as modes are sorted by
+        onset; index i is still mode i). The other modes' hazards are 0."""
+        m = self.modes
+        k = int(np.searchsorted(m.onset, level, side="right"))
+        return m.hazard[:k] * self.residual[:k] * reach_exposure(m.onset[:k], level, slope, cap)
+
     def maturity(self, up_to: float) -> np.ndarray:
         """Per area, the share of base hazard (modes with onset <= ``up_to``) the team has fixed.
 

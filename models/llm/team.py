@@ -13,8 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.budget import Budget
-from sim.knowhow import (DAYS_PER_MONTH, KnowHow, draw_failure, identify_probability,
-                         reach_exposure)
+from sim.knowhow import DAYS_PER_MONTH, KnowHow, draw_failure, identify_probability
 
 from .params import AREAS
 from .reliability import maturity_lerp, sample_interruptions
@@ -44,7 +43,8 @@ class Outcome:
     duration_days: float
     cost_usd: float
     interruptions: int
-    hazards: np.ndarray    # per-mode hazards the run faced
+    hazards: np.ndarray    # hazards the run faced, modes with onset <= its level
+    maturity: np.ndarray   # per area, the share of hazard fixed when the run started
     wait_days: float       # queued for the cluster
 
 
@@ -56,7 +56,8 @@ class LLMTeam:
         self.capacity, self.kh, self.rng, self.race = capacity, knowhow, rng, race
         self.budget = Budget(p.budget_usd_per_year)
         self._onset = knowhow.modes.onset
-        self._silent = knowhow.modes.silent
+        self._silent = knowhow.modes.silent.astype(float)
+        self._fatal = 1.0 - self._silent
         self._area = knowhow.modes.area
         self.largest_run = p.largest_run
         self.internal_best = p.internal_best if p.internal_best is not None else self.capability_of(p.largest_run)
@@ -66,13 +67,12 @@ class LLMTeam:
 
     def silent_loss(self, hazards: np.ndarray) -> float:
         """OOM of capability the unfixed silent modes cost a run."""
-        return self.world.silent_loss_per_hazard * float(hazards[self._silent].sum())
+        return self.world.silent_loss_per_hazard * float(np.dot(hazards, self._silent[:len(hazards)]))
 
     def capability_of(self, level: float) -> float:
         """Capability a successful run at ``level`` gives this team now."""
         w = self.world
-        x = reach_exposure(self._onset, level, w.exposure_slope, w.exposure_cap)
-        return level - self.silent_loss(self.kh.hazards(x))
+        return level - self.silent_loss(self.kh.exposed_hazards(level, w.exposure_slope, w.exposure_cap))
 
     # -- the world as this team sees it ---------------------------------------
     def level_per_gpu_day(self, t_days: float) -> float:
@@ -86,10 +86,6 @@ class LLMTeam:
     def cluster_gpus(self, t_days: float) -> float:
         c = self.cluster
         return c.gpus * c.gpu_growth_per_year ** (t_days / 365.25)
-
-    def maturity(self, area: int) -> float:
-        """Share of an area's hazard fixed, over the modes up to its largest run."""
-        return float(self.kh.maturity(self.largest_run)[area])
 
     # -- planning ---------------------------------------------------------------
     def target_level(self) -> float:
@@ -131,14 +127,14 @@ class LLMTeam:
     # -- a run ------------------------------------------------------------------
     def execute(self, env, plan: Plan, wait_days: float):
         w, rel, p = self.world, self.race.params.reliability, self.p
-        exposure = reach_exposure(self._onset, plan.level, w.exposure_slope, w.exposure_cap)
-        hazards = self.kh.hazards(exposure)
-        cause = draw_failure(self.rng, np.where(self._silent, 0.0, hazards))
+        hazards = self.kh.exposed_hazards(plan.level, w.exposure_slope, w.exposure_cap)
+        cause = draw_failure(self.rng, hazards * self._fatal[:len(hazards)])
         fraction = 1.0
         if cause >= 0 and (VISIBLE[self._area[cause]] or self.rng.random() < p.fail_early):
             fraction = self.rng.random()  # stopped when the failure shows
         train_days = plan.days * fraction
-        infra = self.maturity(INFRA)
+        maturity = self.kh.maturity(self.largest_run)
+        infra = float(maturity[INFRA])
         ints = sample_interruptions(
             self.rng, plan.gpus, train_days,
             maturity_lerp(rel.hazard_immature, rel.hazard_mature, infra),
@@ -147,7 +143,7 @@ class LLMTeam:
         duration = train_days + ints.extra_days
         yield env.timeout(duration)
         cost = plan.gpus * duration * self.cluster.cost_per_gpu_day
-        return Outcome(cause, duration, cost, ints.count, hazards, wait_days)
+        return Outcome(cause, duration, cost, ints.count, hazards, maturity, wait_days)
 
     # -- learning ---------------------------------------------------------------
     def confounders(self, hazards: np.ndarray, cause: int) -> float:
@@ -167,7 +163,7 @@ class LLMTeam:
         ep = self.p.catchup.existence_proof
         if ep > 0 and self.name != self.race.params.leader:
             k = int(np.searchsorted(self._onset, self.race.leader_public(), side="right"))
-            n_eff *= 1.0 - ep * float(other[:k].sum()) / total
+            n_eff *= 1.0 - ep * float(other[:k].sum()) / total  # other[:k] may be shorter: fine
         return n_eff
 
     def try_fix(self, hazards: np.ndarray, mode: int) -> bool:
@@ -187,12 +183,12 @@ class LLMTeam:
             outcome = "failure"
         else:
             outcome = "success"
-            silent = np.where(self._silent, out.hazards, 0.0)
+            silent = out.hazards * self._silent[:len(out.hazards)]
             loss = self.silent_loss(out.hazards)
             capability = plan.level - loss
             if plan.kind == "run" or plan.level > self.largest_run:
                 self.largest_run = max(self.largest_run, plan.level)
-            eval_maturity = self.maturity(EVAL)
+            eval_maturity = float(out.maturity[EVAL])
             if silent.sum() > 0 and self.rng.random() < w.notice_on_success * eval_maturity:
                 worst = draw_failure(self.rng, silent * 1e6)  # a mode in proportion to its cost
                 if worst >= 0:
