@@ -87,6 +87,44 @@ def read_toml(path: Path) -> dict:
         raise ScenarioError(f"scenario: cannot read {str(path)!r}: {exc}") from None
 
 
+def merge(base: Mapping, over: Mapping) -> dict:
+    """``over`` laid on ``base``: sections merge key by key, other values replace."""
+    out = copy.deepcopy(dict(base))
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def resolve_base(data: dict, seen: tuple = ()) -> dict:
+    """A scenario's data with its ``base`` scenario laid under it.
+
+    ``base = "chatgpt_race"`` starts from that scenario; dotted keys listed in
+    ``replace = ["teams.late_follower"]`` are removed from the base first, so
+    that section is taken whole from this file (or dropped if absent here).
+    """
+    if "base" not in data:
+        return data
+    data = dict(data)
+    name = data.pop("base")
+    replace = data.pop("replace", [])
+    if not isinstance(name, str) or name in seen:
+        raise ScenarioError(f"base: {name!r} is not allowed: a scenario name, without cycles")
+    if not isinstance(replace, list) or not all(isinstance(k, str) for k in replace):
+        raise ScenarioError(f"replace: {replace!r} is not allowed: a list of section names")
+    base = resolve_base(read_toml(find_scenario(name)), seen + (name,))
+    for key in replace:
+        *path, last = key.split(".")
+        node = base
+        for part in path:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(last, None)
+    return merge(base, data)
+
+
 def parse_value(text: str) -> Any:
     """A command-line value as TOML (``3``, ``0.5``, ``true``, ``[1, 2]``, ``"x"``), else a string."""
     try:
@@ -152,4 +190,4 @@ def load(scenario: str | Path | Mapping, overrides: Mapping[str, Any] | None = N
         data = scenario.model_dump(mode="json")
     else:
         data = read_toml(find_scenario(scenario))
-    return validate(apply_overrides(data, overrides or {}))
+    return validate(apply_overrides(resolve_base(data), overrides or {}))

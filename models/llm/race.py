@@ -12,6 +12,7 @@ from sim.knowhow import FailureModes, KnowHow
 from sim.recorder import Recorder
 
 from .params import AREAS, LLMParams
+from .score import benchmark_score
 from .team import LLMTeam, Slot
 from sim.iteration import iteration_loop
 
@@ -19,7 +20,8 @@ EVENT_COLUMNS = ("rep", "t_days", "team", "run_id", "kind", "area", "outcome", "
                  "duration_days", "level", "capability", "gpus", "cost_usd", "mode",
                  "identified", "interruptions")
 STATE_COLUMNS = ("rep", "t_days", "team", "capability", "internal_capability",
-                 "measured_capability", "spend_usd", "largest_run", "absorptive")
+                 "measured_capability", "score", "measured_score", "spend_usd", "largest_run",
+                 "absorptive")
 
 
 def draw_world(params: LLMParams, streams) -> FailureModes:
@@ -145,7 +147,9 @@ class Race:
     # -- recording ---------------------------------------------------------------
     def record_state(self, team: LLMTeam, t_days: float):
         self.states.add(self.rep, t_days, team.name, team.public_best, team.internal_best,
-                        team.measured_best, team.budget.spent_usd, team.largest_run, team.kh.absorptive)
+                        team.measured_best, float(benchmark_score(team.public_best)),
+                        float(benchmark_score(team.measured_best)), team.budget.spent_usd,
+                        team.largest_run, team.kh.absorptive)
 
 
 DAYS_PER_QUARTER = 365.25 / 4

@@ -65,3 +65,115 @@ def test_s14_not_learning_leaves_a_larger_gap_than_learning_on_paired_replicatio
 
     paired = late_gap(race_without_diagnosis) > late_gap(race)
     assert paired.mean() >= 0.80
+
+
+def test_s8_the_median_training_run_lasts_one_to_two_months(race):
+    ev = race.events
+    runs = ev[ev.kind == "run"]
+    # S8: "one LLM iteration takes one to two months"; durations include
+    # interruptions and runs stopped early by failures.
+    assert 30 <= runs.duration_days.median() <= 60
+
+
+def end_capability_gap(res, start_month, end_month):
+    w = window_mean(res.gap, start_month, end_month, value="capability_gap")
+    return w.pivot(index="rep", columns="follower", values="capability_gap")
+
+
+@pytest.fixture(scope="module")
+def step_vs_burn():
+    return sim.run("step_by_step_vs_burn_money", reps=REPS, seed=13, workers=2, progress=False)
+
+
+def test_s13_stepping_ends_with_a_smaller_gap_than_burning_money(step_vs_burn):
+    # Same world, leader, budget and compute for both followers (paired by rep);
+    # the last year of five. Measured: 95% of pairs.
+    gap = end_capability_gap(step_vs_burn, 48, 60)
+    assert (gap.stepper < gap.burner).mean() > 0.5
+
+
+def test_s14_burning_money_costs_more_gpu_days_per_unit_of_capability(step_vs_burn):
+    ev = step_vs_burn.events
+    ev = ev[ev.kind.isin(["run", "experiment"])]
+    gpu_days = (ev.gpus * ev.duration_days).groupby([ev.rep, ev.team]).sum().unstack()
+    tr = step_vs_burn.trajectories
+    cap = tr.pivot_table(index="rep", columns="team", values="capability", aggfunc="last")
+    start = tr[tr.t_days == 0].pivot(index="rep", columns="team", values="capability")
+    gain = (cap - start).clip(lower=0.05)  # a floor: no gain would divide by zero
+    per_oom = gpu_days / gain
+    assert (per_oom.burner > per_oom.stepper).mean() > 0.5
+
+
+def test_s14_the_money_burners_gap_grows(step_vs_burn):
+    gap = step_vs_burn.gap
+    early = window_mean(gap, 6, 12).pivot(index="rep", columns="follower", values="months_behind")
+    late = window_mean(gap, 48, 60).pivot(index="rep", columns="follower", values="months_behind")
+    assert (late.burner > early.burner).mean() >= 0.7
+
+
+def test_s12_the_gap_jumps_when_the_leader_stops_publishing():
+    res = sim.run("open_source_era", reps=REPS, seed=12, workers=2, progress=False)
+    closure = res.summary["params"]["publishing"]["open_weights_until_days"] / DAYS_PER_MONTH
+    before = window_mean(res.gap, closure - 6, closure).set_index("rep").months_behind
+    after = window_mean(res.gap, closure, closure + 12).set_index("rep").months_behind
+    # "exceeds by at least six months in most replications"; measured 65% at 60 reps
+    assert ((after - before) >= 6).mean() > 0.5
+
+
+@pytest.fixture(scope="module")
+def talent():
+    return sim.run("talent_and_decisions", reps=REPS, seed=10, workers=2, progress=False)
+
+
+def test_s10_equal_compute_does_not_close_the_gap(talent):
+    gap = talent.gap
+    early = window_mean(gap, 6, 12).set_index("rep").months_behind
+    late = window_mean(gap, 48, 60).set_index("rep").months_behind
+    assert (late > early).mean() >= 0.7  # measured 80% at 40 reps
+
+
+def test_s10_the_leaders_decisions_and_iteration_speed_narrow_the_gap(talent):
+    better = sim.run("talent_and_decisions", reps=REPS, seed=10, workers=2, progress=False,
+                     overrides={"teams.equal_compute.decision_quality": 0.95,
+                                "teams.equal_compute.prep_days": 15.0})
+    late = lambda res: window_mean(res.gap, 48, 60, value="capability_gap").set_index("rep").capability_gap  # noqa: E731
+    assert (late(better) < late(talent)).mean() > 0.5
+
+
+@pytest.fixture(scope="module")
+def cheap():
+    return sim.run("cheap_chat_model", reps=REPS, seed=1, workers=2, progress=False)
+
+
+def test_s1_a_cheap_chat_model_claims_far_more_than_it_has(cheap):
+    tr = cheap.trajectories
+    window = tr[(tr.t_days >= 12 * DAYS_PER_MONTH) & (tr.t_days < 24 * DAYS_PER_MONTH)]
+    by = window.groupby(["rep", "team"])[["score", "measured_score"]].mean().unstack("team")
+    claimed = by["measured_score"]["cheap_chat"] / by["score"]["leader"]
+    true = by["score"]["cheap_chat"] / by["score"]["leader"]
+    # Vicuna was judged "90% of ChatGPT" yet closed little of the real gap (anchors D).
+    # Teams that learn evaluation (eval modes fixed, papers) stop fooling
+    # themselves, so not every replication shows it: measured 78% at 100 reps.
+    assert (claimed > true + 0.1).mean() > 0.5
+    assert claimed.median() >= 0.7 and true.median() <= 0.5
+
+
+def test_s2_gpt35_level_costs_over_ten_times_a_first_chat_model(cheap):
+    ev, tr, st = cheap.events, cheap.trajectories, cheap.staircase
+    team = "cheap_chat"
+    spend = tr[tr.team == team].set_index(["rep", "t_days"]).spend_usd
+    first = ev[(ev.team == team) & (ev.kind == "release")].groupby("rep").t_days.min()
+    mine = st[(st.team == team) & (st.t_days >= 0) & (st.capability >= 24.41 - 1e-12)]
+    reached = mine.groupby("rep").t_days.min()
+    end = tr.t_days.max()
+
+    def spent(rep, t):
+        s = spend.xs(rep, level="rep")
+        return s[s.index <= t].iloc[-1]
+
+    first_cost = np.array([spent(r, t) for r, t in first.items()])
+    # Not reached within the horizon: the spend so far is a lower bound.
+    gpt35_cost = np.array([spent(r, reached.get(r, end)) for r in first.index])
+    assert len(first) >= 0.9 * REPS               # nearly every team gets a chat model
+    assert np.median(first_cost) <= 1.5e6         # "a few million RMB"
+    assert np.median(gpt35_cost / first_cost) >= 10

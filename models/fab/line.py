@@ -1,0 +1,246 @@
+"""A fab line: tool groups on the engine's shared capacity, and lots flowing through a route.
+
+The SimPy clock of a fab runs in **minutes** (processing times are minutes);
+tables convert to days. Each tool group is one
+:class:`~sim.capacity.SharedCapacity` whose units are its tools, with a
+dispatching policy (FIFO, priority first, critical ratio) and exponential
+breakdowns (:class:`~sim.capacity.Breakdowns`) that stop the lot on the
+failing tool until the repair ends. A lot takes one tool per step.
+
+Production lots are the line's load: released at a constant rate (the load
+factor times the design start rate), regular priority, no outcome draws
+(their yield is not what the teams learn from). Experimental lots carry a
+team's know-how: at each step wafers may be scrapped, the lot may be sent
+back for rework, and latent defects accumulate (see :mod:`models.fab.world`).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from sim.capacity import Breakdowns, SharedCapacity
+from sim.recorder import Recorder
+
+from .params import AREAS, WAFERS_PER_LOT
+from .route import Route
+from .world import REWORK, SCRAP, pick_mode
+
+MINUTES_PER_DAY = 1440.0
+PRODUCTION = "production"
+PRODUCTION_PRIORITY = 1.0
+
+EVENT_COLUMNS = ("rep", "t_days", "team", "fab", "run_id", "kind", "step", "tool_group", "area", "outcome",
+                 "wait_days", "duration_days", "start_days", "wafers_in", "wafers_out", "line_yield",
+                 "die_yield", "defect_density", "cost_usd", "reworks", "mode", "identified")
+
+
+def _minutes_from_hours(per_area, areas) -> np.ndarray:
+    return np.asarray(per_area.array(), float)[areas] * 60.0
+
+
+@dataclass
+class LotResult:
+    """What came out of one lot (times in minutes on the SimPy clock)."""
+
+    start: float
+    end: float
+    wait: float = 0.0
+    wafers_out: int = WAFERS_PER_LOT
+    reworks: int = 0
+    steps_done: int = 0
+    process: float = 0.0       # raw processing minutes of the steps done (reworked ones again)
+    scrap_modes: list = field(default_factory=list)    # killing mode per scrapped wafer
+    rework_modes: list = field(default_factory=list)
+    latent_hazard: float = 0.0
+
+
+class FabLine:
+    """One fab: tool groups sized for its design start rate, and its lots.
+
+    Parameters
+    ----------
+    env : simpy.Environment (clock in minutes)
+    name : str
+    fab : params.Fab
+    route : Route
+    streams : sim.streams.Streams (each tool group's breakdowns get their own stream)
+    events : Recorder with :data:`EVENT_COLUMNS`
+    rep : int
+    trace_steps : bool, also record one row per lot-step
+    tools : optional int array, tools per group (default: sized by :meth:`size_tools`)
+    """
+
+    def __init__(self, env, name, fab, route: Route, streams, events: Recorder, rep: int,
+                 trace_steps: bool = False, tools=None):
+        self.env, self.name, self.p, self.route = env, name, fab, route
+        self.events, self.rep, self.trace_steps = events, rep, trace_steps
+        self.tools = np.asarray(tools if tools is not None else self.size_tools(fab, route), int)
+        self.availability = np.ones(route.n_groups)
+        self.groups = [SharedCapacity(env, int(n), fab.dispatch, record_waits=False) for n in self.tools]
+        if fab.breakdowns:
+            mttf = _minutes_from_hours(fab.mttf_hours, route.group_area)
+            mttr = _minutes_from_hours(fab.mttr_hours, route.group_area)
+            self.availability = np.where(mttf > 0, mttf / (mttf + mttr), 1.0)
+            for g, cap in enumerate(self.groups):
+                if mttf[g] > 0 and mttr[g] > 0:
+                    Breakdowns(env, cap, mttf[g], mttr[g], streams.generator("tools", name, str(g)))
+        # Plain lists: indexing them in the per-step loop is much faster than numpy.
+        self._group_of = route.tool_group.tolist()
+        self._minutes = route.minutes.tolist()
+        self._work_left = (route.minutes[::-1].cumsum()[::-1]).tolist()
+        self.raw_minutes = route.raw_process_minutes
+        self.wip = 0
+        self._lot_id = 0
+        self.production_done: list[tuple[float, float]] = []  # (start, end) minutes
+
+    @staticmethod
+    def size_tools(fab, route: Route) -> np.ndarray:
+        """Tools per group so that the design start rate would just fill each group.
+
+        ``ceil(starts a day x minutes a lot needs on the group / (1440 x availability))``.
+        """
+        need = fab.design_starts_per_day * route.group_minutes() / MINUTES_PER_DAY
+        if fab.breakdowns:
+            mttf = np.asarray(fab.mttf_hours.array(), float)[route.group_area]
+            mttr = np.asarray(fab.mttr_hours.array(), float)[route.group_area]
+            need = need * np.where(mttf > 0, (mttf + mttr) / np.where(mttf > 0, mttf, 1.0), 1.0)
+        return np.maximum(1, np.ceil(need - 1e-9)).astype(int)
+
+    def next_lot_id(self) -> int:
+        self._lot_id += 1
+        return self._lot_id
+
+    # -- production ----------------------------------------------------------------
+    def start_production(self) -> None:
+        rate = self.p.load * self.p.design_starts_per_day
+        if rate > 0:
+            self.env.process(self._release(MINUTES_PER_DAY / rate))
+
+    def _release(self, gap_minutes: float):
+        env = self.env
+        while True:
+            env.process(self.production_lot(self.next_lot_id()))
+            yield env.timeout(gap_minutes)
+
+    def production_lot(self, lot_id: int):
+        """A regular-priority production lot: the load experiments compete with."""
+        env, groups, minutes, work_left = self.env, self.groups, self._minutes, self._work_left
+        start = env.now
+        due = start + self.p.due_x_factor * self.raw_minutes
+        wait = 0.0
+        self.wip += 1
+        trace = self.trace_steps
+        for i, g in enumerate(self._group_of):
+            cap = groups[g]
+            req = cap.request(1, PRODUCTION, PRODUCTION_PRIORITY, due, work_left[i])
+            asked = env.now
+            yield req
+            wait += env.now - asked
+            yield env.timeout(minutes[i])
+            while req.held_up:  # the tool broke down under the lot: resume after the repair
+                extra, req.held_up = req.held_up, 0.0
+                yield env.timeout(extra)
+            cap.release(req)
+            if trace:
+                self._trace(PRODUCTION, lot_id, i, g, "pass", asked, env.now, WAFERS_PER_LOT, WAFERS_PER_LOT)
+        self.wip -= 1
+        end = env.now
+        self.production_done.append((start, end))
+        cost = self.p.production_lot_cost_usd
+        self.events.add(self.rep, end / MINUTES_PER_DAY, PRODUCTION, self.name, lot_id, "production", -1, -1, "",
+                        "completed", wait / MINUTES_PER_DAY, (end - start) / MINUTES_PER_DAY,
+                        start / MINUTES_PER_DAY, WAFERS_PER_LOT, WAFERS_PER_LOT, 1.0, math.nan, math.nan,
+                        cost, 0, -1, False)
+
+    # -- experimental lots ---------------------------------------------------------
+    def experimental_lot(self, team, lot_id: int):
+        """Generator: one experimental lot of ``team`` through the route; returns a LotResult.
+
+        Each wafer survives a step with probability ``exp(-h)`` (``h`` the
+        team's scrap hazard there): a wafer dies where the lot's accumulated
+        scrap hazard passes the wafer's own Exp(1) threshold, which draws all
+        25 wafers' fates with 25 numbers instead of one draw per step. Rework
+        works the same way at lot level; a reworked lot goes back
+        ``rework_back_steps`` steps (the next step is ``i + 1 - k``) and meets
+        those steps' hazards again. A lot whose wafers are all scrapped stops.
+        Know-how fixed while the lot is in the line applies to its later steps.
+        """
+        env, groups, minutes, work_left = self.env, self.groups, self._minutes, self._work_left
+        group_of, rng, world = self._group_of, team.rng, team.world
+        back = team.world_params.rework_back_steps
+        start = env.now
+        res = LotResult(start, start)
+        due = start + self.p.due_x_factor * self.raw_minutes
+        version = team.version
+        hs, hr, hl = team.hazard_lists()
+        kills = np.sort(rng.exponential(size=WAFERS_PER_LOT)).tolist()
+        k, alive = 0, WAFERS_PER_LOT
+        acc_s = acc_r = acc_l = 0.0
+        next_rework = rng.exponential()
+        n, i = len(group_of), 0
+        trace = self.trace_steps
+        self.wip += 1
+        while i < n:
+            g = group_of[i]
+            cap = groups[g]
+            req = cap.request(1, team.name, team.p.priority, due, work_left[i])
+            asked = env.now
+            yield req
+            res.wait += env.now - asked
+            yield env.timeout(minutes[i])
+            while req.held_up:  # the tool broke down under the lot: resume after the repair
+                extra, req.held_up = req.held_up, 0.0
+                yield env.timeout(extra)
+            cap.release(req)
+            res.steps_done += 1
+            res.process += minutes[i]
+            if team.version != version:  # a fix landed while the lot was in the line
+                version = team.version
+                hs, hr, hl = team.hazard_lists()
+            before = alive
+            acc_s += hs[i]
+            while k < WAFERS_PER_LOT and acc_s >= kills[k]:
+                k += 1
+                alive -= 1
+                res.scrap_modes.append(pick_mode(world, team.kh, i, SCRAP, rng))
+            acc_l += hl[i]
+            acc_r += hr[i]
+            outcome = "pass" if alive == before else "scrap"
+            if alive and acc_r >= next_rework:
+                next_rework = acc_r + rng.exponential()
+                res.reworks += 1
+                res.rework_modes.append(pick_mode(world, team.kh, i, REWORK, rng))
+                if trace:
+                    self._trace(team.name, lot_id, i, g, "rework", asked, env.now, before, alive)
+                i = max(0, i + 1 - back)
+                continue
+            if trace:
+                self._trace(team.name, lot_id, i, g, outcome, asked, env.now, before, alive)
+            if not alive:
+                break
+            i += 1
+        self.wip -= 1
+        res.end = env.now
+        res.wafers_out = alive
+        res.latent_hazard = acc_l
+        return res
+
+    def _trace(self, team, lot_id, step, group, outcome, asked, now, wafers_in, wafers_out):
+        area = AREAS[self.route.area[step]]
+        self.events.add(self.rep, now / MINUTES_PER_DAY, team, self.name, lot_id, "step", step, group, area,
+                        outcome, math.nan, self._minutes[step] / MINUTES_PER_DAY, asked / MINUTES_PER_DAY,
+                        wafers_in, wafers_out, math.nan, math.nan, math.nan, 0.0, 0, -1, False)
+
+    # -- statistics ------------------------------------------------------------------
+    def group_rows(self, rep: int):
+        """One row per tool group: tools, utilisation, availability, mean wait (days), breakdowns."""
+        for g, cap in enumerate(self.groups):
+            s = cap.stats()
+            yield (rep, self.name, g, AREAS[self.route.group_area[g]], int(self.tools[g]), s["utilisation"],
+                   s["availability"], s["mean_wait"] / MINUTES_PER_DAY, s["breakdowns"], s["requests"])
+
+
+GROUP_COLUMNS = ("rep", "fab", "tool_group", "area", "tools", "utilisation", "availability",
+                 "mean_wait_days", "breakdowns", "lot_steps")

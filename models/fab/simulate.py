@@ -1,0 +1,115 @@
+"""One replication of a fab scenario: route, failure modes, fab lines, teams.
+
+Capability (the number months behind is measured on) is
+``log10(expected line yield)`` of a lot the team would start now: 0 is
+perfect, -1 is a tenth of the wafers out, -2 a hundredth. It is computed from
+the team's know-how (the hazards it still carries), not sampled from its lots,
+so it moves only when the team fixes (or forgets) failure modes.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import simpy
+
+from sim.knowhow import KnowHow
+from sim.recorder import Recorder
+
+from . import yield_model
+from .line import EVENT_COLUMNS, GROUP_COLUMNS, MINUTES_PER_DAY, PRODUCTION, FabLine
+from .params import FabParams
+from .route import route_for
+from .team import FabTeam
+from .world import draw_world
+
+STATE_COLUMNS = ("rep", "t_days", "team", "capability", "line_yield", "die_yield", "defect_density",
+                 "per_step_loss", "spend_usd", "lots_started", "lots_done", "wafers_out",
+                 "cost_per_good_wafer_usd", "cost_per_25_good_usd", "cycle_time_days", "x_factor",
+                 "wip_lots", "fixes")
+FAB_COLUMNS = ("rep", "t_days", "fab", "wip_lots", "production_out", "production_cycle_days",
+               "production_x_factor")
+
+
+class FabSim:
+    """Everything one replication holds; built and run by :func:`simulate`."""
+
+    def __init__(self, params: FabParams, streams):
+        self.params, self.rep = params, streams.rep
+        self.env = env = simpy.Environment()  # clock in minutes
+        self.events = Recorder(EVENT_COLUMNS)
+        self.states = Recorder(STATE_COLUMNS)
+        self.fab_states = Recorder(FAB_COLUMNS)
+        self.route = route_for(params, streams)
+        w = params.world
+        self.world = draw_world(streams.generator("world"), self.route, w.modes_per_step, w.hazard_median,
+                                w.hazard_sigma, w.latent_share.array(), w.rework_share.array())
+        trace = params.trace == "steps"
+        self.lines = {name: FabLine(env, name, fab, self.route, streams, self.events, self.rep, trace)
+                      for name, fab in params.fabs.items()}
+        self.teams: dict[str, FabTeam] = {}
+        n_steps = len(self.route)
+        for name, tp in params.teams.items():
+            kh = KnowHow(self.world.modes, w.fix_effectiveness, w.codified_share, w.retention_per_month)
+            # Past know-how covers the whole route (practice 0: every step equally practised).
+            kh.seed(tp.know_how.array(), float(n_steps), 0.0, 0.0)
+            self.teams[name] = FabTeam(name, tp, w, self.world, kh, self.lines[tp.fab],
+                                       streams.generator("team", name), self)
+        for line in self.lines.values():
+            line.start_production()
+        for team in self.teams.values():
+            self.record_state(team, 0.0)
+            for _ in range(team.p.lots_in_flight):
+                env.process(team.slot())
+        env.process(self._sample_fabs(params.run.grid_days))
+
+    def record_state(self, team: FabTeam, t_days: float) -> None:
+        e = team.expected()
+        cycle = float(np.mean([c for c, _ in team.recent])) if team.recent else math.nan
+        xf = float(np.mean([x for _, x in team.recent])) if team.recent else math.nan
+        spend = team.budget.spent_usd
+        per_good = spend / team.wafers_out if team.wafers_out else math.nan
+        self.states.add(self.rep, t_days, team.name, math.log10(max(e["line_yield"], 1e-300)),
+                        e["line_yield"], e["die_yield"], e["defect_density"], e["per_step_loss"], spend,
+                        team.lots_started, team.lots_done, team.wafers_out, per_good,
+                        float(yield_model.cost_per_good_wafers(team.p.lot_cost_usd, e["line_yield"])),
+                        cycle, xf, team.line.wip, team.fixes)
+
+    def _sample_fabs(self, grid_days: float):
+        """Fab state on the grid: WIP and production cycle time of lots out since the last sample."""
+        env, step = self.env, grid_days * MINUTES_PER_DAY
+        seen = {name: 0 for name in self.lines}
+        while True:
+            for name, line in self.lines.items():
+                self._fab_row(name, line, seen)
+            yield env.timeout(step)
+
+    def _fab_row(self, name, line: FabLine, seen: dict) -> None:
+        done = line.production_done[seen[name]:]
+        seen[name] = len(line.production_done)
+        cycle = float(np.mean([e - s for s, e in done])) if done else math.nan
+        self.fab_states.add(self.rep, self.env.now / MINUTES_PER_DAY, name, line.wip, len(done),
+                            cycle / MINUTES_PER_DAY, cycle / line.raw_minutes)
+
+
+def simulate(params: FabParams, streams, horizon_days: float) -> dict:
+    """Run one replication to ``horizon_days``.
+
+    Returns ``{"events", "states": Recorder, "history": list of (team, t_days,
+    capability, label), "tables": {"tool_groups", "fabs": Recorder}}``.
+    """
+    sim = FabSim(params, streams)
+    sim.env.run(until=horizon_days * MINUTES_PER_DAY)
+    for team in sim.teams.values():
+        sim.record_state(team, horizon_days)
+    groups = Recorder(GROUP_COLUMNS)
+    for line in sim.lines.values():
+        for row in line.group_rows(sim.rep):
+            groups.add(*row)
+    history = [(name, h.t_days, math.log10(h.line_yield), h.label)
+               for name, tp in params.teams.items() for h in tp.history]
+    return {"events": sim.events, "states": sim.states, "history": history,
+            "tables": {"tool_groups": groups, "fabs": sim.fab_states}}
+
+
+__all__ = ["simulate", "FabSim", "STATE_COLUMNS", "FAB_COLUMNS", "PRODUCTION"]

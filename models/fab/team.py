@@ -1,0 +1,135 @@
+"""A fab team's experiment programme: lots in flight, failure analysis, fixes, money.
+
+The loop of seed claim S5: take wafers, run an experiment, decide the next
+experiment from the results. A team keeps ``lots_in_flight`` experimental
+lots in its fab; each slot releases a lot (paying its cost from the budget),
+waits for it to come out, analyses it for ``analysis_days`` and only then
+starts the next lot, which runs with every fix found so far: the next
+experiment is decided from the last results.
+
+Failure analysis (DESIGN §3.1, §3.4): up to ``failure_analyses_per_lot``
+scrapped wafers of a lot are analysed (FA capacity); with the team's
+diagnosis probability (divided by confounding with the other modes
+that killed wafers of the same lot) its killing mode is identified. Each
+identified mode is fixed once (fix effectiveness, codified/tacit split of
+:class:`~sim.knowhow.KnowHow`). A reworked lot's cause is analysed the same
+way. Wafers that survive go to die sort, where yield analysis finds one latent
+(die-yield) mode with the diagnosis probability.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from sim.budget import Budget
+from sim.knowhow import KnowHow, identify_probability
+
+from . import yield_model
+from .line import MINUTES_PER_DAY, FabLine, LotResult
+from .params import AREAS, WAFERS_PER_LOT
+from .world import ProcessWorld, pick_latent, step_hazards
+
+RECENT_LOTS = 5  # cycle time and X-factor are means over a team's last lots
+
+
+class FabTeam:
+    """State and behaviour of one team in one replication."""
+
+    def __init__(self, name, p, world_params, world: ProcessWorld, kh: KnowHow, line: FabLine, rng, sim):
+        self.name, self.p, self.world_params, self.world = name, p, world_params, world
+        self.kh, self.line, self.rng, self.sim = kh, line, rng, sim
+        self.budget = Budget(p.budget_usd_per_year)
+        self.version = 0          # bumped at every fix, so lots in flight refresh their hazards
+        self._lists = None
+        self.lots_started = self.lots_done = 0
+        self.wafers_out = 0
+        self.fixes = 0
+        self.recent: list[tuple[float, float]] = []  # (cycle time, X-factor) of recent lots
+
+    # -- know-how as hazards ------------------------------------------------------
+    def hazard_lists(self):
+        """Per-step hazards (scrap, rework, latent) as lists, cached until the next fix."""
+        if self._lists is None:
+            self._lists = tuple(a.tolist() for a in step_hazards(self.world, self.kh))
+        return self._lists
+
+    def _changed(self) -> None:
+        self.version += 1
+        self._lists = None
+
+    def expected(self) -> dict:
+        """Expected outcome of a lot started now, from the team's know-how (no sampling noise).
+
+        ``line_yield`` = exp(-total scrap hazard) (one pass, no rework);
+        ``per_step_loss`` = the constant per-step loss giving that yield;
+        ``defect_density`` (cm⁻²) and ``die_yield`` (negative binomial).
+        """
+        hs, _, hl = step_hazards(self.world, self.kh)
+        w = self.world_params
+        total = float(hs.sum())
+        d0 = w.base_defect_density + w.defects_per_hazard * float(hl.sum())
+        return {"line_yield": math.exp(-total),
+                "per_step_loss": float(yield_model.per_step_loss(total / len(hs))),
+                "defect_density": d0,
+                "die_yield": float(yield_model.negative_binomial(w.die_area_cm2 * d0, w.clustering_alpha))}
+
+    # -- the experiment loop --------------------------------------------------------
+    def slot(self):
+        """One experiment line: budget, lot through the fab, failure analysis, fixes, repeat."""
+        env = self.line.env
+        while True:
+            cost = self.p.lot_cost_usd
+            delay = self.budget.delay_days(cost, env.now / MINUTES_PER_DAY)
+            if delay > 0:
+                yield env.timeout(delay * MINUTES_PER_DAY)
+            self.kh.advance(env.now / MINUTES_PER_DAY)  # tacit fixes regress between lots
+            self._changed()
+            self.budget.spend(cost)  # paid at release, whatever comes out
+            self.lots_started += 1
+            lot_id = self.line.next_lot_id()
+            res = yield from self.line.experimental_lot(self, lot_id)
+            if self.p.analysis_days > 0:
+                yield env.timeout(self.p.analysis_days * MINUTES_PER_DAY)
+            self.learn(lot_id, res, cost)
+
+    def learn(self, lot_id: int, res: LotResult, cost: float) -> None:
+        """Failure analysis of the lot's scrapped wafers and rework, die-sort analysis, records."""
+        now_days = self.line.env.now / MINUTES_PER_DAY
+        self.kh.advance(now_days)
+        w, rng = self.world_params, self.rng
+        killers = [m for m in res.scrap_modes if m >= 0]
+        confounders = max(len(set(killers)) - 1, 0)
+        p_id = identify_probability(self.p.diagnosis, confounders, w.confounding)
+        # Failure analysis is slow and costly (cross-sections, TEM): only a few
+        # scrapped wafers per lot are analysed, picked at random.
+        n_fa = min(self.p.failure_analyses_per_lot, len(killers))
+        analysed = [killers[j] for j in sorted(rng.choice(len(killers), n_fa, replace=False))] if n_fa else []
+        found = set()
+        for mode in analysed + [m for m in res.rework_modes if m >= 0]:
+            if rng.random() < p_id:
+                found.add(mode)
+        if res.wafers_out > 0 and rng.random() < self.p.diagnosis:
+            latent = pick_latent(self.world, self.kh, rng)
+            if latent >= 0:
+                found.add(latent)
+        for mode in sorted(found):
+            self.kh.fix(mode)
+        self.fixes += len(found)
+        if found:
+            self._changed()
+        self.lots_done += 1
+        self.wafers_out += res.wafers_out
+        cycle = (res.end - res.start) / MINUTES_PER_DAY
+        x_factor = (res.end - res.start) / res.process if res.process > 0 else math.nan
+        self.recent = (self.recent + [(cycle, x_factor)])[-RECENT_LOTS:]
+        d0 = w.base_defect_density + w.defects_per_hazard * res.latent_hazard
+        die_yield = float(yield_model.negative_binomial(w.die_area_cm2 * d0, w.clustering_alpha))
+        killer = killers[0] if killers else -1
+        area = AREAS[self.world.modes.area[killer]] if killer >= 0 else ""
+        outcome = "completed" if res.wafers_out else "scrapped"
+        self.sim.events.add(self.sim.rep, now_days, self.name, self.line.name, lot_id, "experimental", -1, -1,
+                            area, outcome, res.wait / MINUTES_PER_DAY, cycle, res.start / MINUTES_PER_DAY,
+                            WAFERS_PER_LOT, res.wafers_out, res.wafers_out / WAFERS_PER_LOT, die_yield, d0,
+                            cost, res.reworks, killer, len(found))
+        self.sim.record_state(self, now_days)
