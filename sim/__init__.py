@@ -11,7 +11,8 @@ heavy modules load on first use.
 """
 from __future__ import annotations
 
-__all__ = ["run", "load_results", "Results", "list_scenarios", "load_scenario", "ScenarioError"]
+__all__ = ["run", "load_results", "Results", "list_scenarios", "load_scenario", "ScenarioError",
+           "explore", "Explorer"]
 
 
 def __getattr__(name):
@@ -24,6 +25,9 @@ def __getattr__(name):
     if name in ("list_scenarios", "ScenarioError"):
         from . import scenario
         return getattr(scenario, name)
+    if name in ("explore", "Explorer"):
+        from . import explorer
+        return getattr(explorer, name)
     if name == "load_scenario":
         from .scenario import load
         return load

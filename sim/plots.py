@@ -18,7 +18,8 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-__all__ = ["plot_gap", "plot_capability", "save_figure"]
+__all__ = ["plot_gap", "plot_capability", "plot_series", "save_figure", "plot_sweep", "plot_compare_gap",
+           "plot_tornado", "plot_sobol"]
 
 DAYS_PER_YEAR = 365.25
 _BANDS = ((0.05, 0.95, 0.15), (0.25, 0.75, 0.30))  # (lo, hi, alpha)
@@ -155,3 +156,119 @@ def save_figure(fig: Figure, path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120, format="png", bbox_inches="tight")
     plt.close(fig)
+
+
+# -- experiments: sweeps, comparison, sensitivity ----------------------------------
+def plot_sweep(summary: pd.DataFrame, keys: Sequence[str], label: str = "headline") -> Figure:
+    """The headline metric over swept parameters (``summary`` from
+    :func:`sim.sweep.summarise_points`: one row per point and follower).
+
+    One key: a line per follower (mean, 95% interval shaded). Two keys on a
+    full grid: one heatmap per follower (mean). Otherwise (more keys, or a
+    Latin hypercube): the point means against each key, one panel per key.
+    """
+    followers = sorted(summary["follower"].astype(str).unique())
+    palette = dict(zip(followers, sns.color_palette(n_colors=max(len(followers), 1))))
+    numeric = [k for k in keys if pd.api.types.is_numeric_dtype(summary[k])]
+    full_grid = len(keys) == 2 and len(summary) == (
+        summary[keys[0]].nunique() * summary[keys[1]].nunique() * len(followers))
+    if len(keys) == 2 and full_grid:
+        fig, axes = plt.subplots(1, len(followers), figsize=(4.8 * len(followers), 4), squeeze=False)
+        for ax, fol in zip(axes[0], followers):
+            g = summary[summary["follower"] == fol].pivot(index=keys[0], columns=keys[1], values="headline_mean")
+            sns.heatmap(g, annot=True, fmt=".1f", cmap="viridis", ax=ax, cbar_kws={"label": "months"})
+            ax.set_title(fol)
+        fig.suptitle(label)
+        return fig
+    fig, axes = plt.subplots(1, len(keys), figsize=(5.5 * len(keys), 4), squeeze=False)
+    for ax, key in zip(axes[0], keys):
+        for fol in followers:
+            g = summary[summary["follower"] == fol].sort_values(key)
+            x = g[key] if key in numeric else g[key].astype(str)
+            if len(keys) == 1:
+                ax.plot(x, g["headline_mean"], marker="o", color=palette[fol], label=fol)
+                ax.fill_between(x, g["headline_lo"], g["headline_hi"], color=palette[fol], alpha=0.2,
+                                linewidth=0)
+            else:
+                ax.scatter(x, g["headline_mean"], color=palette[fol], label=fol, s=18)
+        ax.set_xlabel(key)
+        ax.set_ylabel(label)
+        ax.axhline(0.0, color="0.3", linestyle="--", linewidth=1.0, zorder=0)
+    axes[0][0].legend(title="follower (mean; 95% CI)" if len(keys) == 1 else "follower (point mean)")
+    return fig
+
+
+def plot_compare_gap(gaps: dict, start_date: str | None = None, ax=None) -> Figure:
+    """Months behind over time for several scenarios overlaid: colour = scenario,
+    line style = follower; median lines with the 50% band across replications."""
+    fig, ax = _fig_ax(ax, figsize=(9, 5))
+    names = list(gaps)
+    palette = dict(zip(names, sns.color_palette(n_colors=max(len(names), 1))))
+    styles = ["-", "--", ":", "-."]
+    followers = sorted({str(f) for g in gaps.values() for f in g["follower"].unique()})
+    for name, gap in gaps.items():
+        d = gap.assign(follower=gap["follower"].astype(str))
+        q = _quantile_frame(d, "follower", "months_behind")
+        q["x"] = _x(q["t_days"], start_date)
+        for i, fol in enumerate(followers):
+            g = q[q["follower"] == fol]
+            if g.empty:
+                continue
+            ax.fill_between(g["x"], g["q0.25"], g["q0.75"], color=palette[name], alpha=0.15, linewidth=0)
+            ax.plot(g["x"], g["q0.5"], color=palette[name], linestyle=styles[i % len(styles)],
+                    label=f"{name}: {fol}")
+    ax.axhline(0.0, color="0.3", linestyle="--", linewidth=1.0, zorder=0)
+    _format_x(ax, start_date)
+    ax.set_ylabel("months behind (public best)")
+    ax.set_title("Months behind the leader, scenarios compared (median; 50% band)")
+    ax.legend(fontsize=8)
+    return fig
+
+
+def plot_tornado(oat: pd.DataFrame, baseline: float, label: str = "headline") -> Figure:
+    """One-at-a-time sensitivity: a bar per parameter from the baseline to the
+    metric at the low and at the high end of its range, widest on top.
+    ``oat``: columns ``param, lo, hi, y_lo, y_hi``."""
+    d = oat.assign(width=(oat["y_hi"] - oat["y_lo"]).abs()).sort_values("width")
+    fig, ax = plt.subplots(figsize=(8, 0.6 * len(d) + 1.6))
+    y = np.arange(len(d))
+    ax.barh(y, d["y_lo"] - baseline, left=baseline, color=sns.color_palette()[0], label="low end")
+    ax.barh(y, d["y_hi"] - baseline, left=baseline, color=sns.color_palette()[1], label="high end")
+    ax.set_yticks(y, [f"{p}\n[{lo:g}, {hi:g}]" for p, lo, hi in zip(d["param"], d["lo"], d["hi"])])
+    ax.axvline(baseline, color="0.2", linewidth=1.0)
+    ax.set_xlabel(label)
+    ax.set_title(f"One at a time (baseline {baseline:.1f})")
+    ax.legend()
+    return fig
+
+
+def plot_sobol(indices: pd.DataFrame, label: str = "headline") -> Figure:
+    """Sobol first-order (S1) and total-order (ST) indices with their 95%
+    confidence half-widths as error bars. ``indices``: ``param, S1, S1_conf, ST, ST_conf``."""
+    d = indices.reset_index(drop=True)
+    fig, ax = plt.subplots(figsize=(max(5, 1.4 * len(d) + 2), 4))
+    x = np.arange(len(d))
+    ax.bar(x - 0.2, d["S1"], width=0.4, yerr=d["S1_conf"], capsize=3, label="first order S1")
+    ax.bar(x + 0.2, d["ST"], width=0.4, yerr=d["ST_conf"], capsize=3, label="total order ST")
+    ax.set_xticks(x, d["param"], rotation=20, ha="right")
+    ax.set_ylabel("Sobol index")
+    ax.set_title(f"Sobol indices of {label}")
+    ax.axhline(0.0, color="0.3", linewidth=0.8)
+    ax.legend()
+    return fig
+
+
+def plot_series(df: pd.DataFrame, group: str, value: str, start_date: str | None = None,
+                ax=None, ylabel: str | None = None, title: str = "", steps: bool = False) -> Figure:
+    """Any per-replication time series (columns ``rep, t_days, <group>, <value>``):
+    median line per group with 50% and 90% bands across replications."""
+    fig, ax = _fig_ax(ax)
+    order = sorted(df[group].astype(str).unique())
+    _median_and_bands(ax, df.assign(**{group: df[group].astype(str)}), group, value,
+                      start_date, order, steps=steps)
+    if ax.get_legend() is not None:
+        ax.get_legend().set_title(f"{group}\n(median; 50%/90% bands)")
+    _format_x(ax, start_date)
+    ax.set_ylabel(ylabel or value)
+    ax.set_title(title)
+    return fig

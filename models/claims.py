@@ -1,0 +1,157 @@
+"""The seed's claims (../shared/seed/claims.md), each as a figure and a few
+measured numbers from its scenario. Used by ``python -m sim figures DIR``,
+the README and notebook 01. Nothing here sets an outcome: every number is
+read off simulated tables.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+import sim
+from sim.gap import DAYS_PER_MONTH, window_mean
+from sim.plots import plot_gap, plot_series, save_figure
+
+GPT35 = 24.41  # the leader's public capability at 2022-11-30 (chatgpt_race)
+
+
+@lru_cache(maxsize=16)
+def _run(scenario: str, reps: int, seed: int, workers: int, overrides: tuple = ()):
+    return sim.run(scenario, reps=reps, seed=seed, workers=workers, progress=False,
+                   overrides=dict(overrides))
+
+
+def _quantiles(x) -> dict:
+    x = pd.Series(x, dtype=float).dropna()
+    return {"median": round(float(x.median()), 3), "q05": round(float(x.quantile(0.05)), 3),
+            "q95": round(float(x.quantile(0.95)), 3), "n": int(len(x))}
+
+
+def s1_claimed_vs_true(reps=100, seed=1, workers=2):
+    """S1: a cheap chat model's self-reported score against its true score, as shares of the leader's."""
+    res = _run("cheap_chat_model", reps, seed, workers)
+    tr = res.trajectories
+    lead = tr[tr.team == "leader"].set_index(["rep", "t_days"]).score
+    me = tr[tr.team == "cheap_chat"].set_index(["rep", "t_days"])
+    df = pd.concat([
+        (me.measured_score / lead).rename("share").reset_index().assign(kind="claimed (measured)"),
+        (me.score / lead).rename("share").reset_index().assign(kind="true")])
+    fig = plot_series(df, "kind", "share", res.start_date, ylabel="score as a share of the leader's",
+                      title="S1: a cheap chat model claims far more than it has")
+    w = df[(df.t_days >= 12 * DAYS_PER_MONTH) & (df.t_days < 24 * DAYS_PER_MONTH)]
+    m = w.groupby(["rep", "kind"]).share.mean().unstack()
+    return fig, {"claimed_share_year2": _quantiles(m["claimed (measured)"]),
+                 "true_share_year2": _quantiles(m["true"])}
+
+
+def s2_spend(reps=100, seed=1, workers=2):
+    """S2: spend to a first chat model against spend to GPT-3.5 level (US$)."""
+    res = _run("cheap_chat_model", reps, seed, workers)
+    ev, tr, st = res.events, res.trajectories, res.staircase
+    spend = tr[tr.team == "cheap_chat"].set_index(["rep", "t_days"]).spend_usd
+    first = ev[(ev.team == "cheap_chat") & (ev.kind == "release")].groupby("rep").t_days.min()
+    mine = st[(st.team == "cheap_chat") & (st.t_days >= 0) & (st.capability >= GPT35 - 1e-12)]
+    reached = mine.groupby("rep").t_days.min()
+    end = tr.t_days.max()
+
+    def spent(rep, t):
+        s = spend.xs(rep, level="rep")
+        return float(s[s.index <= t].iloc[-1])
+
+    rows = [{"rep": r, "first chat model": spent(r, t),
+             "GPT-3.5 level (or all spent, if never)": spent(r, reached.get(r, end))}
+            for r, t in first.items()]
+    df = pd.DataFrame(rows).melt("rep", var_name="milestone", value_name="spend_usd")
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+    fig, ax = plt.subplots(figsize=(7, 4))
+    sns.boxplot(df, x="milestone", y="spend_usd", ax=ax, log_scale=True)
+    ax.set_ylabel("cumulative spend (US$)")
+    ax.set_title("S2: a chat model is cheap, GPT-3.5 level is not")
+    wide = pd.DataFrame(rows)
+    ratio = wide.iloc[:, 2] / wide.iloc[:, 1]
+    return fig, {"first_chat_usd": _quantiles(wide["first chat model"]), "ratio": _quantiles(ratio),
+                 "share_reached_gpt35": round(len(reached) / reps, 3)}
+
+
+def s8_s9_race(reps=100, seed=20221130, workers=2):
+    """S8 and S9: the default race's run lengths and the strong follower's months to GPT-3.5 level."""
+    res = _run("chatgpt_race", reps, seed, workers)
+    runs = res.events[res.events.kind == "run"]
+    st = res.staircase
+    mine = st[(st.team == "strong_follower") & (st.t_days >= 0) & (st.capability >= GPT35 - 1e-12)]
+    months = mine.groupby("rep").t_days.min().reindex(range(reps)) / DAYS_PER_MONTH
+    fig = plot_gap(res.gap, start_date=res.start_date)
+    fig.axes[0].set_title("S9: months behind the leader in the race after ChatGPT")
+    return fig, {"run_days": _quantiles(runs.duration_days),
+                 "strong_follower_months_to_gpt35": _quantiles(months),
+                 "never_within_horizon": round(float(months.isna().mean()), 3)}
+
+
+def s10_talent(reps=100, seed=10, workers=2):
+    """S10: equal compute, worse decisions and slower iteration; and with the leader's."""
+    worse = _run("talent_and_decisions", reps, seed, workers)
+    better = _run("talent_and_decisions", reps, seed, workers,
+                  (("teams.equal_compute.decision_quality", 0.95), ("teams.equal_compute.prep_days", 15.0)))
+    df = pd.concat([worse.gap.assign(variant="own decisions and iteration"),
+                    better.gap.assign(variant="the leader's decisions and iteration")])
+    fig = plot_series(df, "variant", "months_behind", worse.start_date, ylabel="months behind",
+                      title="S10: equal compute does not close the gap")
+    late = lambda r: window_mean(r.gap, 48, 60).set_index("rep").months_behind  # noqa: E731
+    early = window_mean(worse.gap, 6, 12).set_index("rep").months_behind
+    return fig, {"widened_share": round(float((late(worse) > early).mean()), 3),
+                 "late_months_own": _quantiles(late(worse)), "late_months_leaders": _quantiles(late(better))}
+
+
+def s12_open_source(reps=100, seed=12, workers=2):
+    """S12: months behind of a follower living on open weights, before and after closure."""
+    res = _run("open_source_era", reps, seed, workers)
+    closure = res.summary["params"]["publishing"]["open_weights_until_days"]
+    fig = plot_gap(res.gap, start_date=res.start_date)
+    ax = fig.axes[0]
+    ax.axvline(pd.Timestamp(res.start_date) + pd.Timedelta(days=closure), color="k", linestyle=":")
+    ax.set_title("S12: the gap shows when the leader stops publishing (dotted line)")
+    c = closure / DAYS_PER_MONTH
+    before = window_mean(res.gap, c - 6, c).set_index("rep").months_behind
+    after = window_mean(res.gap, c, c + 12).set_index("rep").months_behind
+    return fig, {"before": _quantiles(before), "after": _quantiles(after),
+                 "jump": _quantiles(after - before),
+                 "share_jump_at_least_6": round(float(((after - before) >= 6).mean()), 3)}
+
+
+def s13_s14_step_vs_burn(reps=100, seed=13, workers=2):
+    """S11, S13, S14: step by step against burning money (capability gap, OOM)."""
+    res = _run("step_by_step_vs_burn_money", reps, seed, workers)
+    fig = plot_series(res.gap, "follower", "capability_gap", res.start_date,
+                      ylabel="capability gap to the leader (OOM)",
+                      title="S13/S14: step by step against burning money")
+    late = window_mean(res.gap, 48, 60, value="capability_gap").pivot(
+        index="rep", columns="follower", values="capability_gap")
+    ev = res.events[res.events.kind.isin(["run", "experiment"])]
+    gpu_days = (ev.gpus * ev.duration_days).groupby([ev.rep, ev.team]).sum().unstack()
+    tr = res.trajectories
+    gain = (tr.pivot_table(index="rep", columns="team", values="capability", aggfunc="last")
+            - tr[tr.t_days == 0].pivot(index="rep", columns="team", values="capability")).clip(lower=0.05)
+    per_oom = gpu_days / gain
+    return fig, {"stepper_smaller_gap_share": round(float((late.stepper < late.burner).mean()), 3),
+                 "late_gap_stepper": _quantiles(late.stepper), "late_gap_burner": _quantiles(late.burner),
+                 "burner_more_gpu_days_per_oom_share": round(float((per_oom.burner > per_oom.stepper).mean()), 3)}
+
+
+CLAIMS = {"S1": s1_claimed_vs_true, "S2": s2_spend, "S9": s8_s9_race, "S10": s10_talent,
+          "S12": s12_open_source, "S13": s13_s14_step_vs_burn}
+
+
+def make_figures(out_dir, reps: int = 100, workers: int = 2) -> dict:
+    """Draw every claim's figure into ``out_dir`` (PNG) and return the measured numbers."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    numbers = {}
+    for claim, fn in CLAIMS.items():
+        fig, figures = fn(reps=reps, workers=workers)
+        save_figure(fig, out / f"{claim}.png")
+        numbers[claim] = figures
+    return numbers
