@@ -21,6 +21,7 @@ Nothing here knows what an area or an onset means: models supply exposure.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,6 +152,8 @@ class KnowHow:
         self.codified = np.zeros(n)  # hazard share removed for good
         self.tacit = np.zeros(n)     # hazard share removed, regressing
         self.residual = np.ones(n)   # share of base hazard still carried (1 = unfixed)
+        self._maturity_key = None    # prefix length the cached maturity was computed for
+        self._maturity = None
         order = np.argsort(modes.onset, kind="stable")
         if np.any(order != np.arange(n)):
             raise ValueError("FailureModes must be sorted by onset")
@@ -159,6 +162,7 @@ class KnowHow:
 
     def _update(self) -> None:
         np.subtract(1.0 - self.codified, self.tacit, out=self.residual)
+        self._maturity_key = None  # know-how changed
 
     def seed(self, levels: np.ndarray, up_to: float, absorptive: float = 0.0,
              practice: float = 0.0) -> None:
@@ -182,16 +186,20 @@ class KnowHow:
         self._recent = -self.absorptive_scale * np.log1p(-min(absorptive, 0.999))
 
     def advance(self, t_days: float) -> None:
-        """Let time pass to ``t_days``: tacit fixes regress, recent fixes age."""
-        dt = t_days - self.t_days
-        if dt <= 0:
+        """Let time pass to ``t_days``: tacit fixes regress, recent fixes age.
+
+        Both happen in whole months (a month's regression is applied once the
+        month is over), so know-how changes at most monthly between fixes and
+        the maturity of an area can be cached.
+        """
+        months = math.floor((t_days - self.t_days) / DAYS_PER_MONTH + 1e-9)
+        if months <= 0:
             return
-        months = dt / DAYS_PER_MONTH
+        self.t_days += months * DAYS_PER_MONTH
         if self.retention_per_month < 1.0:
             self.tacit *= self.retention_per_month ** months
             self._update()
-        self._recent *= np.exp(-months / self.absorptive_months)
-        self.t_days = t_days
+        self._recent *= math.exp(-months / self.absorptive_months)
 
     def fix(self, mode: int, effectiveness: float | None = None, codified: float | None = None,
             own: bool = True) -> None:
@@ -205,6 +213,7 @@ class KnowHow:
         self.codified[mode] += gain * cod
         self.tacit[mode] += gain * (1.0 - cod)
         self.residual[mode] = 1.0 - self.codified[mode] - self.tacit[mode]
+        self._maturity_key = None
         if own:
             self._recent += 1.0
 
@@ -232,8 +241,12 @@ class KnowHow:
         """
         m = self.modes
         k = int(np.searchsorted(m.onset, up_to, side="right"))  # modes are sorted by onset
+        if self._maturity_key == k:
+            return self._maturity
         n_areas = len(m.areas)
         base = np.bincount(m.area[:k], weights=m.hazard[:k], minlength=n_areas)
         left = np.bincount(m.area[:k], weights=m.hazard[:k] * self.residual[:k], minlength=n_areas)
         with np.errstate(invalid="ignore", divide="ignore"):
-            return np.where(base > 0, 1.0 - left / base, 1.0)
+            self._maturity = np.where(base > 0, 1.0 - left / base, 1.0)
+        self._maturity_key = k
+        return self._maturity
