@@ -12,7 +12,7 @@ from sim.knowhow import FailureModes, KnowHow
 from sim.recorder import Recorder
 
 from .params import AREAS, LLMParams
-from .score import benchmark_score
+from .score import benchmark_score_scalar as score
 from .team import LLMTeam, Slot
 from sim.iteration import iteration_loop
 
@@ -147,8 +147,8 @@ class Race:
     # -- recording ---------------------------------------------------------------
     def record_state(self, team: LLMTeam, t_days: float):
         self.states.add(self.rep, t_days, team.name, team.public_best, team.internal_best,
-                        team.measured_best, float(benchmark_score(team.public_best)),
-                        float(benchmark_score(team.measured_best)), team.budget.spent_usd,
+                        team.measured_best, score(team.public_best),
+                        score(team.measured_best), team.budget.spent_usd,
                         team.largest_run, team.kh.absorptive)
 
 

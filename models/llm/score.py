@@ -8,6 +8,8 @@ GPT-3.5 (24.41; actual 0.70).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 CHANCE, SPAN, SLOPE, MIDPOINT = 0.25, 0.75, 0.96, 23.91 + 0.254 * (2023.0 - 2022.915)
@@ -16,3 +18,8 @@ CHANCE, SPAN, SLOPE, MIDPOINT = 0.25, 0.75, 0.96, 23.91 + 0.254 * (2023.0 - 2022
 def benchmark_score(capability):
     """Benchmark-like score in [0.25, 1] (MMLU-like; 0.25 is chance on four choices)."""
     return CHANCE + SPAN / (1.0 + np.exp(-SLOPE * (np.asarray(capability, float) - MIDPOINT)))
+
+
+def benchmark_score_scalar(capability: float) -> float:
+    """:func:`benchmark_score` for one number (no numpy overhead in the event loop)."""
+    return CHANCE + SPAN / (1.0 + math.exp(-SLOPE * (capability - MIDPOINT)))
