@@ -145,8 +145,11 @@ CLAIMS = {"S1": s1_claimed_vs_true, "S2": s2_spend, "S9": s8_s9_race, "S10": s10
           "S12": s12_open_source, "S13": s13_s14_step_vs_burn}
 
 
-def make_figures(out_dir, reps: int = 100, workers: int = 2) -> dict:
-    """Draw every claim's figure into ``out_dir`` (PNG) and return the measured numbers."""
+def make_figures(out_dir, reps: int = 100, workers: int = 2, where: bool = True) -> dict:
+    """Draw every claim's figure into ``out_dir`` as ``S<n>.png`` (and, with
+    ``where``, ``where_S<n>.png`` for the sweeps over its assumptions), write
+    the measured numbers to ``claims.json`` and return them."""
+    import json
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     numbers = {}
@@ -154,6 +157,12 @@ def make_figures(out_dir, reps: int = 100, workers: int = 2) -> dict:
         fig, figures = fn(reps=reps, workers=workers)
         save_figure(fig, out / f"{claim}.png")
         numbers[claim] = figures
+    if where:
+        for claim, fn in WHERE.items():
+            fig, table = fn(reps=max(10, reps // 2), workers=workers)
+            save_figure(fig, out / f"where_{claim}.png")
+            numbers[f"where_{claim}"] = json.loads(table.to_json(orient="records"))
+    (out / "claims.json").write_text(json.dumps(numbers, indent=1))
     return numbers
 
 

@@ -308,8 +308,10 @@ class SharedCapacity(BaseResource):
 
         Time averages are over [creation, now]; means over an empty set or a
         zero-length interval are NaN. Times are in the environment's unit.
-        ``availability`` is the time-average share of units not under repair;
-        ``breakdowns`` counts unit failures.
+        ``mean_hold`` is the mean time a completed request held its units
+        (repairs of a broken unit included); ``availability`` is the
+        time-average share of units not under repair; ``breakdowns`` counts
+        unit failures.
         """
         now = self._env.now
         span = now - self._t0
@@ -331,6 +333,7 @@ class SharedCapacity(BaseResource):
             "mean_wait": self._sum_wait / self._granted if self._granted else nan,
             "completed": self._completed,
             "mean_time_in_system": self._sum_in_system / self._completed if self._completed else nan,
+            "mean_hold": self._sum_hold / self._completed if self._completed else nan,
             "availability": 1.0 - area_down / (span * self.capacity) if span else nan,
             "breakdowns": self._breakdowns,
         }

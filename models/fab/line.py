@@ -9,7 +9,9 @@ failing tool until the repair ends. A lot takes one tool per step.
 
 Production lots are the line's load: released at a constant rate (the load
 factor times the design start rate), regular priority, no outcome draws
-(their yield is not what the teams learn from). Experimental lots carry a
+(their yield is not what the teams learn from) unless the fab names a
+``learning_team``: then they carry that team's know-how and it analyses some
+of their scrapped wafers (volume learning; Irwin & Klenow 1994, anchors B). Experimental lots carry a
 team's know-how: at each step wafers may be scrapped, the lot may be sent
 back for rework, and latent defects accumulate (see :mod:`models.fab.world`).
 """
@@ -33,7 +35,7 @@ PRODUCTION_PRIORITY = 1.0
 
 EVENT_COLUMNS = ("rep", "t_days", "team", "fab", "run_id", "kind", "step", "tool_group", "area", "outcome",
                  "wait_days", "duration_days", "start_days", "wafers_in", "wafers_out", "line_yield",
-                 "die_yield", "defect_density", "cost_usd", "reworks", "mode", "identified")
+                 "die_yield", "defect_density", "cost_usd", "reworks", "mode", "modes_fixed")
 
 
 def _minutes_from_hours(per_area, areas) -> np.ndarray:
@@ -91,9 +93,12 @@ class FabLine:
         self._minutes = route.minutes.tolist()
         self._work_left = (route.minutes[::-1].cumsum()[::-1]).tolist()
         self.raw_minutes = route.raw_process_minutes
+        self.rng = streams.generator("fab", name)  # releases and processing-time variation
         self.wip = 0
         self._lot_id = 0
-        self.production_done: list[tuple[float, float]] = []  # (start, end) minutes
+        self.production_out = 0          # production lots completed
+        self.learner = None              # team learning from production lots (volume learning), if any
+        self.production_minutes = 0.0    # their summed cycle times (minutes)
 
     @staticmethod
     def size_tools(fab, route: Route) -> np.ndarray:
@@ -119,14 +124,29 @@ class FabLine:
             self.env.process(self._release(MINUTES_PER_DAY / rate))
 
     def _release(self, gap_minutes: float):
-        env = self.env
+        """Release production lots: evenly spaced, or gamma gaps with ``release_cv2``."""
+        env, cv2 = self.env, self.p.release_cv2
         while True:
-            env.process(self.production_lot(self.next_lot_id()))
-            yield env.timeout(gap_minutes)
+            if cv2 > 0:  # draw gaps in chunks: one numpy call per 4096 lots
+                gaps = self.rng.gamma(1.0 / cv2, cv2 * gap_minutes, 4096).tolist()
+            else:
+                gaps = [gap_minutes] * 4096
+            for gap in gaps:
+                lot = self.production_lot if self.learner is None else self.production_lot_learning
+                env.process(lot(self.next_lot_id()))
+                yield env.timeout(gap)
+
+    def lot_minutes(self) -> list:
+        """Processing minutes of one lot at each step: the route's, times gamma noise if ``process_cv2``."""
+        cv2 = self.p.process_cv2
+        if cv2 <= 0:
+            return self._minutes
+        return (self.route.minutes * self.rng.gamma(1.0 / cv2, cv2, len(self._minutes))).tolist()
 
     def production_lot(self, lot_id: int):
         """A regular-priority production lot: the load experiments compete with."""
-        env, groups, minutes, work_left = self.env, self.groups, self._minutes, self._work_left
+        env, groups, work_left = self.env, self.groups, self._work_left
+        minutes = self.lot_minutes()
         start = env.now
         due = start + self.p.due_x_factor * self.raw_minutes
         wait = 0.0
@@ -137,25 +157,50 @@ class FabLine:
             req = cap.request(1, PRODUCTION, PRODUCTION_PRIORITY, due, work_left[i])
             asked = env.now
             yield req
-            wait += env.now - asked
+            granted = env.now
+            wait += granted - asked
             yield env.timeout(minutes[i])
             while req.held_up:  # the tool broke down under the lot: resume after the repair
                 extra, req.held_up = req.held_up, 0.0
                 yield env.timeout(extra)
             cap.release(req)
             if trace:
-                self._trace(PRODUCTION, lot_id, i, g, "pass", asked, env.now, WAFERS_PER_LOT, WAFERS_PER_LOT)
+                self._trace(PRODUCTION, lot_id, i, g, "pass", asked, granted, env.now, WAFERS_PER_LOT,
+                            WAFERS_PER_LOT)
         self.wip -= 1
         end = env.now
-        self.production_done.append((start, end))
+        self.production_out += 1
+        self.production_minutes += end - start
+        if not self.p.production_events:
+            return
         cost = self.p.production_lot_cost_usd
         self.events.add(self.rep, end / MINUTES_PER_DAY, PRODUCTION, self.name, lot_id, "production", -1, -1, "",
                         "completed", wait / MINUTES_PER_DAY, (end - start) / MINUTES_PER_DAY,
                         start / MINUTES_PER_DAY, WAFERS_PER_LOT, WAFERS_PER_LOT, 1.0, math.nan, math.nan,
-                        cost, 0, -1, False)
+                        cost, 0, -1, 0)
+
+    def production_lot_learning(self, lot_id: int):
+        """A production lot that carries the learning team's know-how (volume learning).
+
+        It flows like an experimental lot (scrap, rework, latent defects) at
+        production priority, with the line's own random stream; the learning
+        team analyses some of its scrapped wafers (:meth:`FabTeam.learn_from_volume`).
+        """
+        team = self.learner
+        res = yield from self.experimental_lot(team, lot_id, PRODUCTION, PRODUCTION_PRIORITY, self.rng)
+        self.production_out += 1
+        self.production_minutes += res.end - res.start
+        team.learn_from_volume(res)
+        if self.p.production_events:
+            self.events.add(self.rep, res.end / MINUTES_PER_DAY, PRODUCTION, self.name, lot_id, "production", -1,
+                            -1, "", "completed" if res.wafers_out else "scrapped", res.wait / MINUTES_PER_DAY,
+                            (res.end - res.start) / MINUTES_PER_DAY, res.start / MINUTES_PER_DAY,
+                            WAFERS_PER_LOT, res.wafers_out, res.wafers_out / WAFERS_PER_LOT, math.nan, math.nan,
+                            self.p.production_lot_cost_usd, res.reworks, -1, 0)
 
     # -- experimental lots ---------------------------------------------------------
-    def experimental_lot(self, team, lot_id: int):
+    def experimental_lot(self, team, lot_id: int, owner: str | None = None, priority: float | None = None,
+                         rng=None):
         """Generator: one experimental lot of ``team`` through the route; returns a LotResult.
 
         Each wafer survives a step with probability ``exp(-h)`` (``h`` the
@@ -164,12 +209,19 @@ class FabLine:
         25 wafers' fates with 25 numbers instead of one draw per step. Rework
         works the same way at lot level; a reworked lot goes back
         ``rework_back_steps`` steps (the next step is ``i + 1 - k``) and meets
-        those steps' hazards again. A lot whose wafers are all scrapped stops.
+        those steps' hazards again; a lot reworked more than ``rework_limit``
+        times is scrapped. A lot whose wafers are all scrapped stops.
         Know-how fixed while the lot is in the line applies to its later steps.
+        ``owner``, ``priority`` and ``rng`` default to the team's (a production
+        lot under volume learning passes its own).
         """
-        env, groups, minutes, work_left = self.env, self.groups, self._minutes, self._work_left
-        group_of, rng, world = self._group_of, team.rng, team.world
-        back = team.world_params.rework_back_steps
+        env, groups, work_left = self.env, self.groups, self._work_left
+        minutes = self.lot_minutes()
+        group_of, world = self._group_of, team.world
+        rng = team.rng if rng is None else rng
+        owner = team.name if owner is None else owner
+        priority = team.p.priority if priority is None else priority
+        back, limit = team.world_params.rework_back_steps, team.world_params.rework_limit
         start = env.now
         res = LotResult(start, start)
         due = start + self.p.due_x_factor * self.raw_minutes
@@ -185,10 +237,11 @@ class FabLine:
         while i < n:
             g = group_of[i]
             cap = groups[g]
-            req = cap.request(1, team.name, team.p.priority, due, work_left[i])
+            req = cap.request(1, owner, priority, due, work_left[i])
             asked = env.now
             yield req
-            res.wait += env.now - asked
+            granted = env.now
+            res.wait += granted - asked
             yield env.timeout(minutes[i])
             while req.held_up:  # the tool broke down under the lot: resume after the repair
                 extra, req.held_up = req.held_up, 0.0
@@ -212,12 +265,17 @@ class FabLine:
                 next_rework = acc_r + rng.exponential()
                 res.reworks += 1
                 res.rework_modes.append(pick_mode(world, team.kh, i, REWORK, rng))
+                if res.reworks > limit:  # reworked too often: the lot is scrapped
+                    alive = 0
+                    if trace:
+                        self._trace(owner, lot_id, i, g, "scrap", asked, granted, env.now, before, alive)
+                    break
                 if trace:
-                    self._trace(team.name, lot_id, i, g, "rework", asked, env.now, before, alive)
+                    self._trace(owner, lot_id, i, g, "rework", asked, granted, env.now, before, alive)
                 i = max(0, i + 1 - back)
                 continue
             if trace:
-                self._trace(team.name, lot_id, i, g, outcome, asked, env.now, before, alive)
+                self._trace(owner, lot_id, i, g, outcome, asked, granted, env.now, before, alive)
             if not alive:
                 break
             i += 1
@@ -227,20 +285,25 @@ class FabLine:
         res.latent_hazard = acc_l
         return res
 
-    def _trace(self, team, lot_id, step, group, outcome, asked, now, wafers_in, wafers_out):
+    def _trace(self, team, lot_id, step, group, outcome, asked, granted, now, wafers_in, wafers_out):
+        """A step row: t_days = step end, start_days = arrival at the tool group, wait = queue
+        time, duration = time on the tool (processing and any repair)."""
         area = AREAS[self.route.area[step]]
         self.events.add(self.rep, now / MINUTES_PER_DAY, team, self.name, lot_id, "step", step, group, area,
-                        outcome, math.nan, self._minutes[step] / MINUTES_PER_DAY, asked / MINUTES_PER_DAY,
-                        wafers_in, wafers_out, math.nan, math.nan, math.nan, 0.0, 0, -1, False)
+                        outcome, (granted - asked) / MINUTES_PER_DAY, (now - granted) / MINUTES_PER_DAY,
+                        asked / MINUTES_PER_DAY,
+                        wafers_in, wafers_out, math.nan, math.nan, math.nan, 0.0, 0, -1, 0)
 
     # -- statistics ------------------------------------------------------------------
     def group_rows(self, rep: int):
-        """One row per tool group: tools, utilisation, availability, mean wait (days), breakdowns."""
+        """One row per tool group: tools, utilisation, availability, mean wait and mean time
+        on a tool per lot-step (days, repairs included), breakdowns, lot-steps started."""
         for g, cap in enumerate(self.groups):
             s = cap.stats()
             yield (rep, self.name, g, AREAS[self.route.group_area[g]], int(self.tools[g]), s["utilisation"],
-                   s["availability"], s["mean_wait"] / MINUTES_PER_DAY, s["breakdowns"], s["requests"])
+                   s["availability"], s["mean_wait"] / MINUTES_PER_DAY, s["mean_hold"] / MINUTES_PER_DAY,
+                   s["breakdowns"], s["requests"])
 
 
 GROUP_COLUMNS = ("rep", "fab", "tool_group", "area", "tools", "utilisation", "availability",
-                 "mean_wait_days", "breakdowns", "lot_steps")
+                 "mean_wait_days", "mean_hold_days", "breakdowns", "lot_steps")

@@ -56,6 +56,9 @@ class Route(Strict):
 
     @model_validator(mode="after")
     def _groups(self):
+        if self.csv is not None:
+            from .route import load_route  # reads the file now, so a bad CSV is a one-line error up front
+            load_route(self.csv)
         if self.csv is None and self.tool_groups > self.steps:
             raise ValueError(f"route.tool_groups {self.tool_groups} must not exceed route.steps {self.steps}")
         if sum(self.area_mix.array()) <= 0:
@@ -75,6 +78,7 @@ class World(Strict):
     rework_share: AreaShares = Field(AreaShares(litho=0.5, metrology=0.5),
                                      description="share of the other modes caught at inspection: the lot is reworked")
     rework_back_steps: int = Field(2, ge=1, description="steps a reworked lot goes back")
+    rework_limit: int = Field(3, ge=0, description="reworks a lot may have; one more scraps its wafers")
     defects_per_hazard: float = Field(1.0, gt=0, description="defects per cm² per unit of latent hazard")
     base_defect_density: float = Field(0.0, ge=0, description="defects per cm² no know-how removes")
     die_area_cm2: float = Field(1.0, gt=0, description="die area (cm²)")
@@ -96,6 +100,11 @@ class Fab(Strict):
     mttr_hours: PerArea = Field(PerArea(litho=4, etch=6, deposition=6, implant=8, cmp=3, clean=2, metrology=1),
                                 description="mean time to repair (hours)")
     breakdowns: bool = True
+    release_cv2: float = Field(0.0, ge=0, description="squared coefficient of variation of production inter-release times (0 uniform, 1 Poisson)")
+    process_cv2: float = Field(0.0, ge=0, description="squared coefficient of variation of a lot's processing time at a step (gamma; 0 fixed)")
+    production_events: bool = Field(True, description="one events row per production lot (off for very long runs)")
+    learning_team: str | None = Field(None, description="team whose know-how production lots carry and who learns from their scrapped wafers (volume learning); None: production is load only")
+    production_analyses_per_lot: float = Field(0.2, ge=0, description="scrapped production wafers analysed per production lot, on average (volume learning)")
     due_x_factor: float = Field(3.0, gt=0, description="lot due date = start + this x raw process time (critical ratio)")
     production_lot_cost_usd: float = Field(425_000.0, ge=0, description="US$ per production lot (25 wafers)")
 
@@ -134,4 +143,10 @@ class FabParams(ScenarioBase):
         for name, team in self.teams.items():
             if team.fab not in self.fabs:
                 raise ValueError(f"teams.{name}.fab {team.fab!r} is not one of {sorted(self.fabs)}")
+        for name, fab in self.fabs.items():
+            if fab.learning_team is not None and self.teams.get(fab.learning_team, None) is None:
+                raise ValueError(f"fabs.{name}.learning_team {fab.learning_team!r} is not one of {sorted(self.teams)}")
+            if fab.learning_team is not None and self.teams[fab.learning_team].fab != name:
+                raise ValueError(f"fabs.{name}.learning_team {fab.learning_team!r} runs its lots in "
+                                 f"{self.teams[fab.learning_team].fab!r}, not in {name!r}")
         return self

@@ -5,6 +5,8 @@ Capability (the number months behind is measured on) is
 perfect, -1 is a tenth of the wafers out, -2 a hundredth. It is computed from
 the team's know-how (the hazards it still carries), not sampled from its lots,
 so it moves only when the team fixes (or forgets) failure modes.
+``measured_capability`` is the log10 of the line yield the team saw on its
+last 5 lots (what its own data say; noisy).
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import simpy
 
 from sim.knowhow import KnowHow
 from sim.recorder import Recorder
+from sim.trajectory import on_grid
 
 from . import yield_model
 from .line import EVENT_COLUMNS, GROUP_COLUMNS, MINUTES_PER_DAY, PRODUCTION, FabLine
@@ -23,7 +26,8 @@ from .route import route_for
 from .team import FabTeam
 from .world import draw_world
 
-STATE_COLUMNS = ("rep", "t_days", "team", "capability", "line_yield", "die_yield", "defect_density",
+STATE_COLUMNS = ("rep", "t_days", "team", "capability", "measured_capability", "line_yield", "die_yield",
+                 "defect_density",
                  "per_step_loss", "spend_usd", "lots_started", "lots_done", "wafers_out",
                  "cost_per_good_wafer_usd", "cost_per_25_good_usd", "cycle_time_days", "x_factor",
                  "wip_lots", "fixes")
@@ -34,16 +38,18 @@ FAB_COLUMNS = ("rep", "t_days", "fab", "wip_lots", "production_out", "production
 class FabSim:
     """Everything one replication holds; built and run by :func:`simulate`."""
 
-    def __init__(self, params: FabParams, streams):
+    def __init__(self, params: FabParams, streams, route=None, world=None):
         self.params, self.rep = params, streams.rep
         self.env = env = simpy.Environment()  # clock in minutes
         self.events = Recorder(EVENT_COLUMNS)
         self.states = Recorder(STATE_COLUMNS)
         self.fab_states = Recorder(FAB_COLUMNS)
-        self.route = route_for(params, streams)
+        # A route and a world may be given (analytic checks use hand-made ones).
+        self.route = route if route is not None else route_for(params, streams)
         w = params.world
-        self.world = draw_world(streams.generator("world"), self.route, w.modes_per_step, w.hazard_median,
-                                w.hazard_sigma, w.latent_share.array(), w.rework_share.array())
+        self.world = world if world is not None else draw_world(
+            streams.generator("world"), self.route, w.modes_per_step, w.hazard_median, w.hazard_sigma,
+            w.latent_share.array(), w.rework_share.array())
         trace = params.trace == "steps"
         self.lines = {name: FabLine(env, name, fab, self.route, streams, self.events, self.rep, trace)
                       for name, fab in params.fabs.items()}
@@ -55,7 +61,9 @@ class FabSim:
             kh.seed(tp.know_how.array(), float(n_steps), 0.0, 0.0)
             self.teams[name] = FabTeam(name, tp, w, self.world, kh, self.lines[tp.fab],
                                        streams.generator("team", name), self)
-        for line in self.lines.values():
+        for name, line in self.lines.items():
+            learner = params.fabs[name].learning_team
+            line.learner = self.teams[learner] if learner is not None else None
             line.start_production()
         for team in self.teams.values():
             self.record_state(team, 0.0)
@@ -65,12 +73,12 @@ class FabSim:
 
     def record_state(self, team: FabTeam, t_days: float) -> None:
         e = team.expected()
-        cycle = float(np.mean([c for c, _ in team.recent])) if team.recent else math.nan
-        xf = float(np.mean([x for _, x in team.recent])) if team.recent else math.nan
+        cycle = float(np.mean([r[0] for r in team.recent])) if team.recent else math.nan
+        xf = float(np.mean([r[1] for r in team.recent])) if team.recent else math.nan
         spend = team.budget.spent_usd
         per_good = spend / team.wafers_out if team.wafers_out else math.nan
         self.states.add(self.rep, t_days, team.name, math.log10(max(e["line_yield"], 1e-300)),
-                        e["line_yield"], e["die_yield"], e["defect_density"], e["per_step_loss"], spend,
+                        math.log10(team.measured_line_yield()), e["line_yield"], e["die_yield"], e["defect_density"], e["per_step_loss"], spend,
                         team.lots_started, team.lots_done, team.wafers_out, per_good,
                         float(yield_model.cost_per_good_wafers(team.p.lot_cost_usd, e["line_yield"])),
                         cycle, xf, team.line.wip, team.fixes)
@@ -78,25 +86,48 @@ class FabSim:
     def _sample_fabs(self, grid_days: float):
         """Fab state on the grid: WIP and production cycle time of lots out since the last sample."""
         env, step = self.env, grid_days * MINUTES_PER_DAY
-        seen = {name: 0 for name in self.lines}
+        seen = {name: (0, 0.0) for name in self.lines}
         while True:
             for name, line in self.lines.items():
-                self._fab_row(name, line, seen)
+                n0, m0 = seen[name]
+                n, m = line.production_out, line.production_minutes
+                seen[name] = (n, m)
+                cycle = (m - m0) / (n - n0) if n > n0 else math.nan
+                self.fab_states.add(self.rep, env.now / MINUTES_PER_DAY, name, line.wip, n - n0,
+                                    cycle / MINUTES_PER_DAY, cycle / line.raw_minutes)
             yield env.timeout(step)
 
-    def _fab_row(self, name, line: FabLine, seen: dict) -> None:
-        done = line.production_done[seen[name]:]
-        seen[name] = len(line.production_done)
-        cycle = float(np.mean([e - s for s, e in done])) if done else math.nan
-        self.fab_states.add(self.rep, self.env.now / MINUTES_PER_DAY, name, line.wip, len(done),
-                            cycle / MINUTES_PER_DAY, cycle / line.raw_minutes)
+
+YIELD_GAP_COLUMNS = ("rep", "t_days", "follower", "leader", "yield_ratio", "total_yield_ratio",
+                     "cost_ratio_per_good_wafer")
+
+
+def yield_gap(params: FabParams, states, rep: int, horizon_days: float) -> Recorder:
+    """Fab gap metrics on the grid, per follower: line-yield ratio (follower / leader),
+    ratio of line x die yield, and cost ratio per good wafer (follower's US$ per good
+    wafer over the leader's, each lot cost / line yield)."""
+    frame = states.frame().drop_duplicates(["rep", "team", "t_days"], keep="last")
+    grid = np.arange(0.0, horizon_days + 1e-9, params.run.grid_days)
+    g = on_grid(frame, grid).set_index(["team", "t_days"])
+    out = Recorder(YIELD_GAP_COLUMNS)
+    lead = g.loc[params.leader]
+    for name in params.teams:
+        if name == params.leader:
+            continue
+        f = g.loc[name]
+        ratio = (f["line_yield"] / lead["line_yield"]).to_numpy()
+        total = (f["line_yield"] * f["die_yield"] / (lead["line_yield"] * lead["die_yield"])).to_numpy()
+        cost = (f["cost_per_25_good_usd"] / lead["cost_per_25_good_usd"]).to_numpy()
+        for t, r, tr, c in zip(grid, ratio, total, cost):
+            out.add(rep, float(t), name, params.leader, float(r), float(tr), float(c))
+    return out
 
 
 def simulate(params: FabParams, streams, horizon_days: float) -> dict:
     """Run one replication to ``horizon_days``.
 
     Returns ``{"events", "states": Recorder, "history": list of (team, t_days,
-    capability, label), "tables": {"tool_groups", "fabs": Recorder}}``.
+    capability, label), "tables": {"tool_groups", "fabs", "yield_gap": Recorder}}``.
     """
     sim = FabSim(params, streams)
     sim.env.run(until=horizon_days * MINUTES_PER_DAY)
@@ -109,7 +140,8 @@ def simulate(params: FabParams, streams, horizon_days: float) -> dict:
     history = [(name, h.t_days, math.log10(h.line_yield), h.label)
                for name, tp in params.teams.items() for h in tp.history]
     return {"events": sim.events, "states": sim.states, "history": history,
-            "tables": {"tool_groups": groups, "fabs": sim.fab_states}}
+            "tables": {"tool_groups": groups, "fabs": sim.fab_states,
+                       "yield_gap": yield_gap(params, sim.states, sim.rep, horizon_days)}}
 
 
 __all__ = ["simulate", "FabSim", "STATE_COLUMNS", "FAB_COLUMNS", "PRODUCTION"]

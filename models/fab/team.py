@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from sim.budget import Budget
 from sim.knowhow import KnowHow, identify_probability
 
@@ -30,7 +28,7 @@ from .line import MINUTES_PER_DAY, FabLine, LotResult
 from .params import AREAS, WAFERS_PER_LOT
 from .world import ProcessWorld, pick_latent, step_hazards
 
-RECENT_LOTS = 5  # cycle time and X-factor are means over a team's last lots
+RECENT_LOTS = 5  # cycle time, X-factor and measured yield are over a team's last lots
 
 
 class FabTeam:
@@ -57,6 +55,16 @@ class FabTeam:
     def _changed(self) -> None:
         self.version += 1
         self._lists = None
+
+    def measured_line_yield(self) -> float:
+        """Line yield the team has seen on its last lots (wafers out / wafers in); NaN before any.
+
+        With no wafer out at all it counts half a wafer, so its log stays finite.
+        """
+        if not self.recent:
+            return math.nan
+        out = sum(r[2] for r in self.recent)
+        return max(out, 0.5) / (WAFERS_PER_LOT * len(self.recent))
 
     def expected(self) -> dict:
         """Expected outcome of a lot started now, from the team's know-how (no sampling noise).
@@ -93,6 +101,30 @@ class FabTeam:
                 yield env.timeout(self.p.analysis_days * MINUTES_PER_DAY)
             self.learn(lot_id, res, cost)
 
+    def learn_from_volume(self, res: LotResult) -> None:
+        """Failure analysis of a production lot's scrapped wafers (volume learning).
+
+        ``production_analyses_per_lot`` wafers on average (a fractional part is
+        a coin), each identified with the team's diagnosis probability.
+        """
+        killers = [m for m in res.scrap_modes if m >= 0]
+        if not killers:
+            return
+        rng, share = self.line.rng, self.line.p.production_analyses_per_lot
+        n_fa = int(share) + (rng.random() < share - int(share))
+        n_fa = min(n_fa, len(killers))
+        if n_fa == 0:
+            return
+        self.kh.advance(self.line.env.now / MINUTES_PER_DAY)
+        found = {killers[j] for j in rng.choice(len(killers), n_fa, replace=False)
+                 if rng.random() < self.p.diagnosis}
+        for mode in sorted(found):
+            self.kh.fix(mode)
+        if found:
+            self.fixes += len(found)
+            self._changed()
+            self.sim.record_state(self, self.line.env.now / MINUTES_PER_DAY)
+
     def learn(self, lot_id: int, res: LotResult, cost: float) -> None:
         """Failure analysis of the lot's scrapped wafers and rework, die-sort analysis, records."""
         now_days = self.line.env.now / MINUTES_PER_DAY
@@ -122,7 +154,7 @@ class FabTeam:
         self.wafers_out += res.wafers_out
         cycle = (res.end - res.start) / MINUTES_PER_DAY
         x_factor = (res.end - res.start) / res.process if res.process > 0 else math.nan
-        self.recent = (self.recent + [(cycle, x_factor)])[-RECENT_LOTS:]
+        self.recent = (self.recent + [(cycle, x_factor, res.wafers_out)])[-RECENT_LOTS:]
         d0 = w.base_defect_density + w.defects_per_hazard * res.latent_hazard
         die_yield = float(yield_model.negative_binomial(w.die_area_cm2 * d0, w.clustering_alpha))
         killer = killers[0] if killers else -1
