@@ -141,7 +141,24 @@ def s13_s14_step_vs_burn(reps=100, seed=13, workers=2):
                  "burner_more_gpu_days_per_oom_share": round(float((per_oom.burner > per_oom.stepper).mean()), 3)}
 
 
-CLAIMS = {"S1": s1_claimed_vs_true, "S2": s2_spend, "S9": s8_s9_race, "S10": s10_talent,
+def s6_s7_fab(reps=100, seed=5, workers=2):
+    """S6 and S7: the follower fab's yield and cost of 25 good wafers, and what it spends in a year."""
+    from models.fab.plots import plot_cost_per_25_good
+    res = _run("know_how_price", reps, seed, workers)
+    tr = res.trajectories
+    start = tr[tr.t_days == 0].set_index(["rep", "team"])
+    ratio = start.line_yield.xs("follower", level="team") / start.line_yield.xs("leader", level="team")
+    f = tr[tr.team == "follower"]
+    end = f[f.t_days == f.t_days.max()].set_index("rep")
+    fig = plot_cost_per_25_good(tr, start_date=res.start_date)
+    fig.axes[0].set_title("S6/S7: what 25 good wafers cost each fab")
+    return fig, {"yield_ratio_at_start": _quantiles(ratio),
+                 "follower_cost_per_25_good_at_start_usd": _quantiles(start.cost_per_25_good_usd.xs("follower", level="team")),
+                 "follower_yield_gain_in_a_year": _quantiles(end.line_yield / start.line_yield.xs("follower", level="team")),
+                 "follower_spend_in_a_year_usd": _quantiles(end.spend_usd)}
+
+
+CLAIMS = {"S1": s1_claimed_vs_true, "S6": s6_s7_fab, "S2": s2_spend, "S9": s8_s9_race, "S10": s10_talent,
           "S12": s12_open_source, "S13": s13_s14_step_vs_burn}
 
 
