@@ -12,7 +12,8 @@ heavy modules load on first use.
 from __future__ import annotations
 
 __all__ = ["run", "load_results", "Results", "list_scenarios", "load_scenario", "ScenarioError",
-           "explore", "Explorer"]
+           "explore", "Explorer", "run_sweep", "load_sweep", "run_sensitivity", "load_sensitivity",
+           "run_compare"]
 
 
 def __getattr__(name):
@@ -28,6 +29,15 @@ def __getattr__(name):
     if name in ("explore", "Explorer"):
         from . import explorer
         return getattr(explorer, name)
+    if name in ("run_sweep", "load_sweep"):
+        from . import sweep
+        return getattr(sweep, name)
+    if name in ("run_sensitivity", "load_sensitivity"):
+        from . import sensitivity
+        return getattr(sensitivity, name)
+    if name == "run_compare":
+        from .compare import run_compare
+        return run_compare
     if name == "load_scenario":
         from .scenario import load
         return load

@@ -1,20 +1,24 @@
-"""The command line: ``python -m sim run | list | show``.
+"""The command line: ``python -m sim run | sweep | compare | sensitivity | plot | list | show``.
 
 Bad input (unknown scenario or key, a value the schema refuses, a malformed
-``--set``) exits with status 2 and one ``error: ...`` line on stderr naming
-the field, the value and what is allowed. argparse's own usage errors also
-exit 2. Anything else is a bug and is allowed to raise.
+``--set`` or ``--vary``) exits with status 2 and one ``error: ...`` line on
+stderr naming the field, the value and what is allowed. argparse's own usage
+errors also exit 2. Ctrl-C exits 130 and says how to resume. Anything else is
+a bug and is allowed to raise.
 """
 from __future__ import annotations
 
 import argparse
 import json
+from concurrent.futures.process import BrokenProcessPool
 import math
 import os
 import sys
 from pathlib import Path
 
-from . import runner
+import pandas as pd
+
+from . import headline, runner
 from .scenario import ScenarioError, list_scenarios, parse_value
 
 DEFAULT_SCENARIO = "chatgpt_race"
@@ -40,32 +44,190 @@ def _interval(row, tag: str) -> str:
     return f"{vals[0]:.1f} [{vals[1]:.1f}, {vals[2]:.1f}]"
 
 
-def format_headline(results) -> str:
-    """A short text table: per follower, months behind at start and end, share widened."""
-    head = results.headline()
-    rows = [("follower", "start (months)", "end (months)", "widened")]
-    for follower, row in head.iterrows():
-        share = row.get("share_widened")
-        widened = "n/a" if share is None or math.isnan(share) else f"{share:.0%}"
-        rows.append((str(follower), _interval(row, "start"), _interval(row, "end"), widened))
+def _ci(row, tag: str, fmt: str = "{:.1f}") -> str:
+    """``mean [lo, hi]`` (95% interval of the mean), ``n/a`` where undefined."""
+    vals = [row.get(f"{tag}_{q}") for q in ("mean", "lo", "hi")] if tag != "share_widened" else \
+        [row.get(tag), row.get(f"{tag}_lo"), row.get(f"{tag}_hi")]
+    if vals[0] is None or (isinstance(vals[0], float) and math.isnan(vals[0])):
+        return "n/a"
+    if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in vals[1:]):
+        return fmt.format(vals[0])
+    return f"{fmt.format(vals[0])} [{fmt.format(vals[1])}, {fmt.format(vals[2])}]"
+
+
+def format_summary(summary: dict) -> str:
+    """A short text table: per follower, months behind at start and end (median
+    [5%, 95%] across reps), the headline metric (mean [95% CI]) and the share of
+    reps whose gap widened [95% CI]."""
+    head = pd.DataFrame(summary["followers"])
+    hl = summary.get("headline") or {}
+    window = f"months {hl.get('start_month', 0):g}-{hl.get('end_month', 0):g}"
+    rows = [("follower", "start (months)", "end (months)", f"{window} mean [95% CI]", "widened [95% CI]")]
+    for _, row in head.iterrows():
+        row = row.to_dict()
+        rows.append((str(row["follower"]), _interval(row, "start"), _interval(row, "end"),
+                     _ci(row, "headline"), _ci(row, "share_widened", "{:.0%}")))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
              for r in rows]
-    years, leader = results.summary["years"], results.summary["leader"]
-    title = (f"{results.summary['scenario']}: months behind {leader!r}, median [5%, 95%] "
-             f"over {results.summary['reps']} reps, at the start and after {years:g} year(s)")
-    return "\n".join([title, *lines])
+    years, leader = summary["years"], summary["leader"]
+    title = (f"{summary['scenario']}: months behind {leader!r}, median [5%, 95%] "
+             f"over {summary['reps']} reps, at the start and after {years:g} year(s)")
+    out = [title, *lines]
+    stop = summary.get("stopping")
+    if stop:
+        rel = ", ".join(f"{k} {v:.1%}" for k, v in stop["relative_half_width"].items())
+        state = "converged" if stop["converged"] else "NOT converged (hit --max-reps)"
+        out.append(f"--reps auto: {state} after {summary['reps']} reps; 95% half-width / mean: {rel} "
+                   f"(target <= {stop['ci']:.0%})")
+    return "\n".join(out)
+
+
+def format_headline(results) -> str:
+    """The headline table of a :class:`~sim.results.Results`."""
+    return format_summary(results.summary)
+
+
+def _reps(text):
+    """``--reps``: an integer or ``auto``."""
+    if text is None or text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise ScenarioError(f"--reps: {text!r} is not allowed: an integer >= 1 or 'auto'") from None
+
+
+def _exec_opts(args) -> dict:
+    return {"workers": args.workers, "scheduler": args.scheduler, "dask": args.dask}
+
+
+def _out_resume(args, default: Path) -> tuple[Path, bool]:
+    if args.resume and args.out and Path(args.out) != Path(args.resume):
+        raise ScenarioError(f"--out: {args.out!r} differs from --resume {args.resume!r}; give one of them")
+    if args.resume:
+        return Path(args.resume), True
+    return (Path(args.out) if args.out else default), False
+
+
+def _draw_run(out: Path, summary: dict) -> None:
+    """gap.png and capability.png from the tables on disk (only the columns the plots need)."""
+    from . import plots
+    from .results import Results
+    gap = pd.read_parquet(out / "gap.parquet", columns=["rep", "t_days", "follower", "leader", "months_behind"])
+    plots.save_figure(plots.plot_gap(gap, start_date=summary["start_date"]), out / "gap.png")
+    del gap
+    traj = pd.read_parquet(out / "trajectories.parquet", columns=["rep", "t_days", "team", "capability"])
+    res = Results(None, traj, None, None, summary)
+    plots.save_figure(res.plot_capability(), out / "capability.png")
+    from .results import load_results, model_figures
+    if model_figures(summary["model"]):  # the model's own figures need its full tables
+        load_results(out).save_model_figures(out)
 
 
 def cmd_run(args) -> int:
-    """Run replications, save the results and print the headline table."""
-    res = runner.run(args.scenario, reps=args.reps, seed=args.seed, years=args.years,
-                     workers=args.workers, overrides=parse_sets(args.set), progress=not args.quiet)
-    out = Path(args.out) if args.out else Path("results") / res.summary["scenario"]
-    res.save(out, figures=not args.no_plots)
-    print(format_headline(res))
+    """Run replications into a result store, print the headline table, draw the plots."""
+    reps = _reps(args.reps)
+    sets = parse_sets(args.set)
+    if args.trace:  # event detail of models that have it (the fab: one row per lot-step)
+        sets["trace"] = args.trace
+    out, resume = _out_resume(args, None)
+    if out is None:
+        out = Path("results") / runner.resolve(args.scenario, overrides=sets).name
+    summary = runner.run_to_store(args.scenario, out, reps=reps, seed=args.seed, years=args.years,
+                                  overrides=sets, progress=not args.quiet, ci=args.ci,
+                                  max_reps=args.max_reps, at_year=args.at_year, resume=resume,
+                                  **_exec_opts(args))
+    if not args.no_plots:
+        _draw_run(out, summary)
+    print(format_summary(summary))
     files = sorted(p.name for p in out.iterdir() if p.is_file())
     print(f"\nwrote {out}/: {', '.join(files)}")
+    return 0
+
+
+def cmd_sweep(args) -> int:
+    """Run a sweep into a store; print the per-point summary."""
+    from . import sweep
+    base_name = runner.resolve(args.scenario, overrides=parse_sets(args.set)).name
+    out, resume = _out_resume(args, Path("results") / f"{base_name}-sweep")
+    res = sweep.run_sweep(args.scenario, args.vary or [], design=args.design, samples=args.samples,
+                          reps=_reps(args.reps), seed=args.seed, years=args.years,
+                          overrides=parse_sets(args.set), out=out, resume=resume,
+                          keep_tables=not args.metrics_only, progress=not args.quiet,
+                          at_year=args.at_year, figures=not args.no_plots, **_exec_opts(args))
+    cols = ["point", *res["keys"], "follower", "reps", "headline_mean", "headline_lo", "headline_hi"]
+    print(f"{res['label']}: mean [95% CI] per point")
+    print(res["summary"][cols].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    files = sorted(p.name for p in out.iterdir() if p.is_file())
+    print(f"\nwrote {out}/: {', '.join(files)} and parts/")
+    return 0
+
+
+def parse_variant(text: str) -> tuple[str, dict]:
+    """``SCENARIO[@key=value@key=value]`` -> (scenario, overrides)."""
+    name, *sets = text.split("@")
+    if not name:
+        raise ScenarioError(f"compare: {text!r} is not allowed: SCENARIO or SCENARIO@key=value")
+    return name, parse_sets(sets)
+
+
+def cmd_compare(args) -> int:
+    """Run several scenarios with the same seed and reps; side-by-side table and one gap plot."""
+    from . import compare
+    variants = [parse_variant(a) for a in args.scenarios]
+    base = parse_sets(args.set)
+    out = Path(args.out) if args.out else Path("results") / "compare"
+    res = compare.run_compare(args.scenarios, [(n, {**base, **o}) for n, o in variants],
+                              reps=_reps(args.reps), seed=args.seed, years=args.years,
+                              progress=not args.quiet, at_year=args.at_year, **_exec_opts(args))
+    compare.write_compare(res, out, figures=not args.no_plots)
+    print(compare.format_compare(res))
+    print(f"\nwrote {out}/: {', '.join(sorted(p.name for p in out.iterdir() if p.is_file()))}")
+    return 0
+
+
+def cmd_sensitivity(args) -> int:
+    """One-at-a-time tornado and Sobol indices of a follower's headline metric."""
+    from . import sensitivity
+    base_name = runner.resolve(args.scenario, overrides=parse_sets(args.set)).name
+    out, resume = _out_resume(args, Path("results") / f"{base_name}-sensitivity")
+    res = sensitivity.run_sensitivity(args.scenario, args.params, n=args.n, reps=_reps(args.reps),
+                                      seed=args.seed, years=args.years, follower=args.follower,
+                                      overrides=parse_sets(args.set), out=out, resume=resume,
+                                      progress=not args.quiet, sobol=not args.no_sobol,
+                                      at_year=args.at_year, figures=not args.no_plots,
+                                      **_exec_opts(args))
+    print(sensitivity.format_sensitivity(res))
+    print(f"\nwrote {out}/: {', '.join(sorted(p.name for p in out.iterdir() if p.is_file()))}")
+    return 0
+
+
+def cmd_plot(args) -> int:
+    """Re-draw the figures of a results folder or store (run, sweep or sensitivity)."""
+    from . import store as store_mod
+    d = Path(args.dir)
+    kind = store_mod.Store.read(d).manifest["kind"] if store_mod.is_store(d) else "run"
+    if not store_mod.is_store(d) and not (d / "summary.json").is_file():
+        raise ScenarioError(f"plot: {str(d)!r} is not a results folder or store")
+    if kind == "sweep":
+        from . import plots, sweep
+        res = sweep.load_sweep(d)
+        plots.save_figure(plots.plot_sweep(res["summary"], res["keys"], res["label"]), d / "sweep.png")
+        drawn = ["sweep.png"]
+    elif kind == "sensitivity":
+        from . import sensitivity
+        res = sensitivity.load_sensitivity(d)
+        sensitivity.write_sensitivity(res, d)
+        drawn = ["tornado.png"] + (["sobol.png"] if res["sobol"] is not None else [])
+    else:
+        from . import plots
+        from .results import load_results
+        res = load_results(d)
+        plots.save_figure(res.plot_gap(), d / "gap.png")
+        plots.save_figure(res.plot_capability(), d / "capability.png")
+        drawn = ["gap.png", "capability.png", *res.save_model_figures(d)]
+    print(f"drew {d}/: {', '.join(drawn)}")
     return 0
 
 
@@ -85,24 +247,80 @@ def cmd_show(args) -> int:
     return 0
 
 
+def _add_exec(p) -> None:
+    p.add_argument("--workers", type=int, default=1,
+                   help="local worker processes, or LocalCluster workers with --dask local (default 1)")
+    g = p.add_mutually_exclusive_group()
+    g.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on a running Dask scheduler")
+    g.add_argument("--dask", choices=["local"], help="start a Dask LocalCluster with --workers workers")
+
+
+def _add_common(p, reps_help: str, store: bool = True) -> None:
+    p.add_argument("--reps", help=reps_help)
+    p.add_argument("--seed", type=int, help="root seed (overrides run.seed)")
+    p.add_argument("--years", type=float, help="simulated horizon in years")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a parameter, e.g. teams.leader.diagnosis=0.5 (repeatable)")
+    p.add_argument("--at-year", type=float, default=headline.DEFAULT_AT_YEAR,
+                   help="headline metric: months behind, mean over the 6 months before this year (default 5)")
+    p.add_argument("--out", help="output folder")
+    if store:
+        p.add_argument("--resume", metavar="DIR",
+                       help="continue the interrupted store in DIR (same command line) without recomputing finished parts")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--no-plots", action="store_true", help="write no figures")
+    _add_exec(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with its ``run``, ``list`` and ``show`` subcommands."""
+    """The argument parser and its subcommands."""
     p = argparse.ArgumentParser(prog="python -m sim", description="rdgap: simulate R&D know-how gaps.")
-    sub = p.add_subparsers(dest="command", required=True, metavar="{run,list,show}")
+    cmds = "{run,sweep,compare,sensitivity,plot,list,show}"
+    sub = p.add_subparsers(dest="command", required=True, metavar=cmds)
     set_help = "override a parameter, e.g. teams.leader.diagnosis=0.5 (repeatable)"
 
     r = sub.add_parser("run", help="run a scenario and save its results")
     r.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
                    help=f"scenario name or TOML path (default {DEFAULT_SCENARIO})")
-    r.add_argument("--reps", type=int, help="replications (overrides run.reps)")
-    r.add_argument("--seed", type=int, help="root seed (overrides run.seed)")
-    r.add_argument("--years", type=float, help="simulated horizon in years")
-    r.add_argument("--workers", type=int, default=1, help="worker processes (default 1)")
-    r.add_argument("--set", action="append", metavar="KEY=VALUE", help=set_help)
-    r.add_argument("--out", help="output folder (default results/<scenario name>)")
-    r.add_argument("--quiet", action="store_true", help="no progress bar")
-    r.add_argument("--no-plots", action="store_true", help="do not write gap.png, capability.png")
+    _add_common(r, "replications (overrides run.reps), or 'auto' to stop at --ci")
+    r.add_argument("--ci", type=float, default=0.05,
+                   help="with --reps auto: target 95%% half-width over |mean| of the headline metric (default 0.05)")
+    r.add_argument("--max-reps", type=int, default=runner.DEFAULT_MAX_REPS,
+                   help=f"with --reps auto: at most this many reps (default {runner.DEFAULT_MAX_REPS})")
+    r.add_argument("--trace", choices=["lots", "steps"],
+                   help="fab scenarios: events per lot (default) or also per lot-step (sets 'trace')")
     r.set_defaults(func=cmd_run)
+
+    w = sub.add_parser("sweep", help="run a scenario over a grid or Latin hypercube of parameters")
+    w.add_argument("scenario", help="scenario name or TOML path")
+    w.add_argument("--vary", action="append", metavar="KEY=SPEC",
+                   help="key=v1,v2,v3 or key=lo:hi:n (key=lo:hi with --design lhs); repeatable")
+    w.add_argument("--design", choices=["grid", "lhs"], default="grid", help="grid (default) or lhs")
+    w.add_argument("--samples", type=int, help="points of a Latin hypercube (default 10)")
+    w.add_argument("--metrics-only", action="store_true",
+                   help="store only per-rep headline figures, not the full tables of every point")
+    _add_common(w, "replications per point (default the scenario's run.reps)")
+    w.set_defaults(func=cmd_sweep)
+
+    c = sub.add_parser("compare", help="run scenarios side by side (same seed and reps)")
+    c.add_argument("scenarios", nargs="+", metavar="SCENARIO[@key=value...]",
+                   help="scenario names or paths; @key=value adds overrides to one of them")
+    _add_common(c, "replications per scenario (default each scenario's run.reps)", store=False)
+    c.set_defaults(func=cmd_compare)
+
+    e = sub.add_parser("sensitivity", help="one-at-a-time tornado and Sobol indices")
+    e.add_argument("scenario", help="scenario name or TOML path")
+    e.add_argument("--params", required=True, metavar="K1,K2=LO:HI,...",
+                   help="dotted keys; default range the scenario value +-50%% within the schema's bounds")
+    e.add_argument("--follower", help="follower whose headline metric is analysed (default the first)")
+    e.add_argument("--n", type=int, default=16, help="Sobol base samples, a power of two (default 16)")
+    e.add_argument("--no-sobol", action="store_true", help="one-at-a-time only")
+    _add_common(e, "replications per point (default 4)")
+    e.set_defaults(func=cmd_sensitivity, reps=None)
+
+    pl = sub.add_parser("plot", help="re-draw the figures of a results folder or store")
+    pl.add_argument("dir", help="results folder or store")
+    pl.set_defaults(func=cmd_plot)
 
     sub.add_parser("list", help="list named scenarios").set_defaults(func=cmd_list)
 
@@ -113,6 +331,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _resume_hint(args) -> str:
+    where = getattr(args, "resume", None) or getattr(args, "out", None)
+    return f"; finished parts are kept: rerun the same command with --resume {where}" if where else ""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 2 bad input)."""
     args = build_parser().parse_args(argv)
@@ -121,6 +344,12 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print("error: " + " ".join(str(exc).split()), file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(f"interrupted{_resume_hint(args)}", file=sys.stderr)
+        return 130
+    except BrokenProcessPool:  # a local worker was killed (out of memory, kill -9)
+        print(f"error: a worker process died{_resume_hint(args)}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

@@ -46,6 +46,8 @@ class LocalExecutor:
         self.workers = workers
         self.in_flight = in_flight or 2 * workers
         self._pool = None
+        #: workers see this machine's files, so they can write store parts themselves
+        self.shared_fs = True
 
     def __enter__(self):
         if self.workers > 1:
@@ -100,6 +102,8 @@ class DaskExecutor:
         self.scheduler, self.workers, self.processes = scheduler, workers, processes
         self._in_flight = in_flight
         self.client = self.cluster = None
+        # a LocalCluster's workers share our disk; a remote cluster's may not
+        self.shared_fs = scheduler == "local"
 
     def __enter__(self):
         from distributed import Client, LocalCluster
@@ -134,7 +138,9 @@ class DaskExecutor:
         from distributed import wait as dwait
         if self.client is None:
             self.__enter__()
-        in_flight = self._in_flight or 2 * self._n_workers()
+        # more queued than locally: a Dask round trip (scheduler, worker, result)
+        # is slower, and a worker must not idle waiting for its next job
+        in_flight = self._in_flight or 4 * self._n_workers()
         # pure=False: two jobs with equal arguments are still two computations
         yield from _bounded(lambda job: self.client.submit(fn, job, pure=False), jobs, in_flight,
                             lambda pending: dwait(list(pending), return_when="FIRST_COMPLETED").done)

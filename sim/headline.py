@@ -23,7 +23,8 @@ replications that the headline table also shows.
 
 Stopping rule (``--reps auto --ci 0.05``)
 -----------------------------------------
-Replications run in batches of ``batch`` reps (default 10) in rep order.
+Replications run in batches in rep order (``batch`` reps; by default
+``max_reps // 16`` capped at 10, so 10 for the default ``--max-reps 1000``).
 After each batch, once at least ``min_reps`` (default 20) are in, the run stops
 if for *every* follower the 95% half-width of the headline mean is at most
 ``ci`` times the absolute mean. The rule is evaluated at every batch boundary

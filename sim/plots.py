@@ -173,7 +173,8 @@ def plot_sweep(summary: pd.DataFrame, keys: Sequence[str], label: str = "headlin
     full_grid = len(keys) == 2 and len(summary) == (
         summary[keys[0]].nunique() * summary[keys[1]].nunique() * len(followers))
     if len(keys) == 2 and full_grid:
-        fig, axes = plt.subplots(1, len(followers), figsize=(4.8 * len(followers), 4), squeeze=False)
+        fig, axes = plt.subplots(1, len(followers), figsize=(6 * len(followers), 4.5), squeeze=False,
+                                 layout="constrained")
         for ax, fol in zip(axes[0], followers):
             g = summary[summary["follower"] == fol].pivot(index=keys[0], columns=keys[1], values="headline_mean")
             sns.heatmap(g, annot=True, fmt=".1f", cmap="viridis", ax=ax, cbar_kws={"label": "months"})
@@ -232,8 +233,11 @@ def plot_tornado(oat: pd.DataFrame, baseline: float, label: str = "headline") ->
     d = oat.assign(width=(oat["y_hi"] - oat["y_lo"]).abs()).sort_values("width")
     fig, ax = plt.subplots(figsize=(8, 0.6 * len(d) + 1.6))
     y = np.arange(len(d))
-    ax.barh(y, d["y_lo"] - baseline, left=baseline, color=sns.color_palette()[0], label="low end")
-    ax.barh(y, d["y_hi"] - baseline, left=baseline, color=sns.color_palette()[1], label="high end")
+    # side by side, not stacked: both ends may lie on the same side of the baseline
+    ax.barh(y - 0.2, d["y_lo"] - baseline, height=0.4, left=baseline, color=sns.color_palette()[0],
+            label="low end")
+    ax.barh(y + 0.2, d["y_hi"] - baseline, height=0.4, left=baseline, color=sns.color_palette()[1],
+            label="high end")
     ax.set_yticks(y, [f"{p}\n[{lo:g}, {hi:g}]" for p, lo, hi in zip(d["param"], d["lo"], d["hi"])])
     ax.axvline(baseline, color="0.2", linewidth=1.0)
     ax.set_xlabel(label)

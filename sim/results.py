@@ -38,9 +38,21 @@ class Results:
     summary : dict, scenario, seed, reps, version, params and headline figures
     """
 
-    def __init__(self, events, trajectories, gap, staircase, summary):
+    def __init__(self, events, trajectories, gap, staircase, summary, metrics=None, tables=None):
         self.events, self.trajectories, self.gap = events, trajectories, gap
         self.staircase, self.summary = staircase, summary
+        #: per (rep, follower) headline figures (see :mod:`sim.headline`)
+        self.metrics = metrics
+        #: extra per-model tables by name (e.g. a fab model's lots), if any
+        self.tables = dict(tables or {})
+
+    CORE = ("events", "trajectories", "gap", "staircase")
+
+    @classmethod
+    def from_tables(cls, tables: dict, summary: dict, metrics=None) -> "Results":
+        extra = {k: v for k, v in tables.items() if k not in cls.CORE}
+        return cls(tables["events"], tables["trajectories"], tables["gap"], tables["staircase"],
+                   summary, metrics=metrics, tables=extra)
 
     @property
     def start_date(self) -> str:
@@ -71,22 +83,83 @@ class Results:
         self.trajectories.to_parquet(out / "trajectories.parquet", index=False)
         self.gap.to_parquet(out / "gap.parquet", index=False)
         self.staircase.to_parquet(out / "staircase.parquet", index=False)
+        for name, table in self.tables.items():
+            table.to_parquet(out / f"{name}.parquet", index=False)
+        if self.metrics is not None:
+            self.metrics.to_parquet(out / "metrics.parquet", index=False)
         (out / "summary.json").write_text(json.dumps(self.summary, indent=2, default=str))
         if figures:
             plots.save_figure(self.plot_gap(), out / "gap.png")
             plots.save_figure(self.plot_capability(), out / "capability.png")
+            self.save_model_figures(out)
         return out
 
+    def save_model_figures(self, out_dir) -> list[str]:
+        """Write the model's own figures, if it has any (``MODEL.figures(results) ->
+        {file name: Figure}``, e.g. the fab's yield ramp); returns the file names."""
+        make = model_figures(self.summary["model"])
+        names = []
+        for name, fig in (make(self) if make else {}).items():
+            plots.save_figure(fig, Path(out_dir) / name)
+            names.append(name)
+        return names
 
-def load_results(out_dir) -> Results:
-    """Read what :meth:`Results.save` wrote."""
+
+def model_figures(model_name: str):
+    """The model's figure function (``MODEL.figures``), or None."""
+    from . import registry
+    return getattr(registry.get_model(model_name), "figures", None)
+
+
+def load_results(out_dir, point: int | None = None) -> Results:
+    """Read what :meth:`Results.save` wrote, or a result store (see :mod:`sim.store`).
+
+    A store may be unfinished (interrupted): its finished parts are read. For a
+    sweep or sensitivity store, ``point`` picks one point (default: all points,
+    with a ``point`` column first).
+    """
+    from . import store as store_mod
     d = Path(out_dir)
+    if store_mod.is_store(d):
+        return _load_store(store_mod.Store.read(d), point)
     missing = [f for f in FILES if not (d / f).is_file()]
     if missing:
         raise FileNotFoundError(f"{d}: not a results folder, missing {', '.join(missing)}")
     read = lambda f: pd.read_parquet(d / f)  # noqa: E731
+    metrics = read("metrics.parquet") if (d / "metrics.parquet").is_file() else None
+    extra = {f.stem: pd.read_parquet(f) for f in sorted(d.glob("*.parquet"))
+             if f.stem not in (*Results.CORE, "metrics")}
     return Results(read("events.parquet"), read("trajectories.parquet"), read("gap.parquet"),
-                   read("staircase.parquet"), json.loads((d / "summary.json").read_text()))
+                   read("staircase.parquet"), json.loads((d / "summary.json").read_text()),
+                   metrics=metrics, tables=extra)
+
+
+def store_params(spec: dict, point: int | None = None):
+    """The validated params of a store's spec (of one sweep point if given)."""
+    from . import scenario as scenario_mod
+    over = spec["points"][point] if point is not None and spec.get("points") else {}
+    return scenario_mod.load(spec["params"], over)
+
+
+def _load_store(store, point: int | None) -> Results:
+    """A store's finished parts as :class:`Results` (consolidated files if the run finished)."""
+    d, man = store.path, store.manifest
+    if man.get("consolidated") and point is None:
+        tables = {n: pd.read_parquet(d / f"{n}.parquet") for n in [*man["consolidated"], "metrics"]}
+    else:
+        with_point = man["kind"] != "run" and point is None
+        tables = {n: store.table(n, point, with_point=with_point) for n in store.table_names()}
+    metrics = tables.pop("metrics", None)
+    if (d / "summary.json").is_file() and point is None and man["kind"] == "run":
+        summary = json.loads((d / "summary.json").read_text())
+    else:
+        params = store_params(man["spec"], point if man["kind"] != "run" else None)
+        summary = make_summary(params, metrics.drop(columns=["point"], errors="ignore"),
+                               man.get("history", []), complete=bool(man.get("complete")),
+                               **({"point": point} if point is not None else {}))
+    for n in Results.CORE:
+        tables.setdefault(n, pd.DataFrame())
+    return Results.from_tables(tables, summary, metrics)
 
 
 def _frame(parts, rows_key, cols_key) -> pd.DataFrame:
@@ -94,28 +167,69 @@ def _frame(parts, rows_key, cols_key) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows, columns=list(parts[0][cols_key]))
 
 
-def build_results(params, parts: list[dict]) -> Results:
-    """Turn the replications' rows into tables, gap metrics and a summary."""
+def _as_frame(table) -> pd.DataFrame:
+    """A model's extra table: a DataFrame, or a recorder with ``rows`` and ``columns``."""
+    if isinstance(table, pd.DataFrame):
+        return table
+    return pd.DataFrame.from_records(table.rows, columns=list(table.columns))
+
+
+def build_tables(params, parts: list[dict]) -> dict[str, pd.DataFrame]:
+    """The tables of some replications (``parts``, in rep order): ``events``,
+    ``trajectories``, ``gap``, ``staircase`` and any extra per-model tables a
+    model returns under ``"tables"``. Every table is per replication, so the
+    tables of consecutive batches concatenate to those of the whole run."""
     events = _frame(parts, "events", "event_columns")
     states = _frame(parts, "states", "state_columns")
     history = parts[0]["history"]
+    reps = [p["rep"] for p in parts] if "rep" in parts[0] else list(range(len(parts)))
     horizon = params.years * DAYS_PER_YEAR
     grid = np.arange(0.0, horizon + 1e-9, params.run.grid_days)
     trajectories = on_grid(states.drop_duplicates(["rep", "team", "t_days"], keep="last"), grid)
     hist = pd.DataFrame(
-        [(rep, team, t, c) for rep in range(params.run.reps) for team, t, c, _ in history],
+        [(rep, team, t, c) for rep in reps for team, t, c, _ in history],
         columns=["rep", "team", "t_days", "capability"])
     staircase = pd.concat([hist, states[["rep", "team", "t_days", "capability"]]], ignore_index=True)
     staircase = staircase.sort_values(["rep", "team", "t_days"], kind="stable").reset_index(drop=True)
     spend = states[["rep", "team", "t_days", "spend_usd"]]
     gap = gap_mod.gap_table(staircase, grid, params.leader, spend=spend)
-    followers = gap_mod.summarise(gap)
+    tables = {"events": events, "trajectories": trajectories, "gap": gap, "staircase": staircase}
+    extra: dict[str, list] = {}
+    for p in parts:
+        for name, table in (p.get("tables") or {}).items():
+            extra.setdefault(name, []).append(_as_frame(table))
+    for name, frames in extra.items():
+        tables[name] = pd.concat(frames, ignore_index=True)
+    return tables
+
+
+def make_summary(params, metrics: pd.DataFrame, history, **extra) -> dict:
+    """``summary.json``: scenario, seed, reps, version, params, history and per
+    follower the headline figures with intervals (from per-rep ``metrics``, see
+    :mod:`sim.headline`)."""
+    from . import headline
+    at_year = extra.pop("at_year", headline.DEFAULT_AT_YEAR)
+    followers = headline.summarise_metrics(metrics)
+    lo, hi = headline.headline_window(params.years, at_year)
     summary = {
         "scenario": params.name, "model": params.model, "seed": params.run.seed,
-        "reps": params.run.reps, "years": params.years, "start_date": str(params.start_date),
+        "reps": int(metrics["rep"].nunique()) if len(metrics) else 0,
+        "years": params.years, "start_date": str(params.start_date),
         "leader": params.leader, "version": package_version(),
+        "headline": {"metric": "months_behind window mean", "start_month": lo, "end_month": hi,
+                     "at_year": at_year, "ci": "95% Student-t interval of the mean over reps"},
         "params": params.model_dump(mode="json"),
         "history": [list(h) for h in history],
         "followers": json.loads(followers.to_json(orient="records")),
     }
-    return Results(events, trajectories, gap, staircase, summary)
+    summary.update(extra)
+    return summary
+
+
+def build_results(params, parts: list[dict]) -> Results:
+    """Turn the replications' rows into tables, gap metrics and a summary."""
+    from . import headline
+    tables = build_tables(params, parts)
+    metrics = headline.rep_metrics(tables["gap"], params.years)
+    summary = make_summary(params, metrics, parts[0]["history"])
+    return Results.from_tables(tables, summary, metrics)

@@ -1,0 +1,258 @@
+"""Parameter sweeps: a design of points over dotted keys, run with common random numbers.
+
+Specification (``--vary``, repeatable, one per parameter)
+---------------------------------------------------------
+- ``key=v1,v2,v3``: the listed values (each parsed as TOML, like ``--set``).
+- ``key=lo:hi:n``: ``n`` evenly spaced values from ``lo`` to ``hi`` inclusive
+  (integers stay integers when ``lo``, ``hi`` and every value are whole).
+- ``key=lo:hi``: a range without a count, for ``--design lhs`` only.
+
+Designs
+-------
+- ``grid`` (default): every combination of the listed values.
+- ``lhs``: ``samples`` points (default 10) of a Latin hypercube
+  (``scipy.stats.qmc.LatinHypercube``, seeded with ``design_seed``, default 0,
+  so the design is reproducible); a range maps linearly to ``[lo, hi]``
+  (rounded for integer ranges), a value list is sampled by index.
+
+Every point runs the same replications with the same root seed, so rep r sees
+the same world draws at every point (common random numbers, DESIGN §5):
+differences between points are the parameters', not noise. Each point is
+validated before anything runs; a bad specification is a one-line
+:class:`~sim.scenario.ScenarioError` (exit status 2 on the command line).
+
+Output (``run_sweep``): a tidy per-rep table (``point``, the varied keys as
+columns, ``rep``, ``follower``, the per-rep figures of :mod:`sim.headline`,
+headline ``headline_months``) and a per-point summary (mean and 95% interval
+of the headline metric), written to the store folder as ``sweep.parquet``,
+``sweep_summary.csv`` and ``sweep.png``.
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import math
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from . import headline, plots, runner, scenario as scenario_mod
+from .results import package_version
+from .scenario import ScenarioError, parse_value
+from .store import Store
+
+RESERVED = {"run.reps": "use --reps", "model": "a sweep stays within one model", "name": "not a parameter"}
+
+
+class Vary:
+    """One ``--vary`` item: a value list or a numeric range ``lo:hi[:n]``."""
+
+    def __init__(self, key: str, values: list | None = None, lo=None, hi=None, n: int | None = None):
+        self.key, self.values, self.lo, self.hi, self.n = key, values, lo, hi, n
+
+    @property
+    def is_range(self) -> bool:
+        return self.values is None
+
+    def grid_values(self) -> list:
+        if not self.is_range:
+            return list(self.values)
+        if self.n is None:
+            raise ScenarioError(f"--vary: {self.key}={self.lo}:{self.hi} is not allowed with --design grid: "
+                                f"give a count, e.g. {self.key}={self.lo}:{self.hi}:5")
+        return self.scale(np.linspace(0.0, 1.0, self.n) if self.n > 1 else np.zeros(1))
+
+    def scale(self, u: np.ndarray) -> list:
+        """Map unit values to the parameter (a range linearly, a list by index)."""
+        if not self.is_range:
+            idx = np.minimum((np.asarray(u) * len(self.values)).astype(int), len(self.values) - 1)
+            return [self.values[i] for i in idx]
+        vals = self.lo + np.asarray(u, dtype=float) * (self.hi - self.lo)
+        if isinstance(self.lo, int) and isinstance(self.hi, int):
+            return [int(round(v)) for v in vals]
+        return [float(f"{v:.12g}") for v in vals]  # 0.6000000000000001 -> 0.6
+
+
+def _number(key: str, text: str, item: str):
+    v = parse_value(text.strip())
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise ScenarioError(f"--vary: {item!r} is not allowed: {key} range bounds must be numbers "
+                            f"(got {text.strip()!r}); use key=lo:hi:n or key=v1,v2,v3")
+    return v
+
+
+def parse_vary(item: str) -> Vary:
+    """Parse one ``--vary`` item (see the module docstring); one-line errors."""
+    key, sep, text = item.partition("=")
+    key, text = key.strip(), text.strip()
+    if not sep or not key:
+        raise ScenarioError(f"--vary: {item!r} is not allowed: use key=v1,v2,v3 or key=lo:hi:n, "
+                            "e.g. --vary teams.leader.diagnosis=0.4:0.9:6")
+    if key in RESERVED:
+        raise ScenarioError(f"--vary: {key} cannot be swept ({RESERVED[key]})")
+    if not text:
+        raise ScenarioError(f"--vary: {item!r} is not allowed: {key} has an empty list of values")
+    if ":" in text and not text.startswith(("[", "{", '"', "'")):
+        bits = text.split(":")
+        if len(bits) not in (2, 3) or not all(b.strip() for b in bits):
+            raise ScenarioError(f"--vary: {item!r} is not allowed: a range is lo:hi:n (or lo:hi with --design lhs)")
+        lo, hi = _number(key, bits[0], item), _number(key, bits[1], item)
+        if lo > hi:
+            raise ScenarioError(f"--vary: {item!r} is not allowed: {key} range has lo {lo} > hi {hi}")
+        n = None
+        if len(bits) == 3:
+            n = parse_value(bits[2].strip())
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ScenarioError(f"--vary: {item!r} is not allowed: {key} range count {bits[2].strip()!r} "
+                                    "must be an integer >= 1 (an empty range has no points)")
+            if n > 1 and lo == hi:
+                raise ScenarioError(f"--vary: {item!r} is not allowed: {key} range lo = hi = {lo} is empty; "
+                                    "give lo < hi or a single value")
+        return Vary(key, lo=lo, hi=hi, n=n)
+    values = [parse_value(v.strip()) for v in _split_list(text)]
+    if not values or any(isinstance(v, str) and not v for v in values):
+        raise ScenarioError(f"--vary: {item!r} is not allowed: {key} has an empty value in its list")
+    return Vary(key, values=values)
+
+
+def _split_list(text: str) -> list[str]:
+    """Split on top-level commas (a TOML array or table value keeps its commas)."""
+    out, depth, cur = [], 0, ""
+    for ch in text:
+        depth += ch in "[{"
+        depth -= ch in "]}"
+        if ch == "," and depth == 0:
+            out.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    out.append(cur)
+    return out
+
+
+def design_points(varies: Sequence[Vary], design: str = "grid", samples: int | None = None,
+                  design_seed: int = 0) -> list[dict]:
+    """Overrides per point: the grid's combinations, or a Latin hypercube sample."""
+    if not varies:
+        raise ScenarioError("--vary: missing; give at least one, e.g. --vary teams.leader.diagnosis=0.4,0.8")
+    keys = [v.key for v in varies]
+    dup = sorted({k for k in keys if keys.count(k) > 1})
+    if dup:
+        raise ScenarioError(f"--vary: {dup[0]} is given more than once; give each key once")
+    if design == "grid":
+        if samples is not None:
+            raise ScenarioError(f"--samples: {samples!r} is not allowed with --design grid (it sets the lhs size)")
+        combos = itertools.product(*[v.grid_values() for v in varies])
+        return [dict(zip(keys, c)) for c in combos]
+    if design == "lhs":
+        from scipy.stats import qmc
+        n = 10 if samples is None else samples
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ScenarioError(f"--samples: {n!r} is not allowed: must be an integer >= 1")
+        u = qmc.LatinHypercube(d=len(varies), seed=design_seed).random(n)
+        cols = [v.scale(u[:, j]) for j, v in enumerate(varies)]
+        return [dict(zip(keys, vals)) for vals in zip(*cols)]
+    raise ScenarioError(f"--design: {design!r} is not allowed: grid or lhs")
+
+
+def validate_points(base, points: list[dict]) -> list:
+    """Validated params per point (a bad key or value fails before anything runs)."""
+    out = []
+    base_data = base.model_dump(mode="json")
+    for over in points:
+        try:
+            out.append(scenario_mod.load(base_data, over))
+        except ScenarioError as exc:
+            shown = ", ".join(f"{k}={v!r}" for k, v in over.items())
+            raise ScenarioError(f"--vary: at point ({shown}): {exc}") from None
+    return out
+
+
+def tidy(metrics: pd.DataFrame, points: list[dict]) -> pd.DataFrame:
+    """Per-rep figures with the varied parameters as columns (after ``point``)."""
+    keys = list(points[0])
+    design = pd.DataFrame(points, columns=keys)
+    design.insert(0, "point", range(len(points)))
+    return design.merge(metrics, on="point", how="right")
+
+
+def summarise_points(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per point and follower: reps, mean, sd and 95% interval of the headline metric."""
+    rows = []
+    for (point, fol), g in table.groupby(["point", "follower"], sort=True):
+        m, lo, hi, n = headline.mean_ci(g["headline_months"])
+        v = g["headline_months"].astype(float)
+        rows.append({"point": point, **{k: g[k].iloc[0] for k in keys}, "follower": fol,
+                     "reps": int(g["rep"].nunique()), "defined": n, "headline_mean": m,
+                     "headline_lo": lo, "headline_hi": hi, "headline_sd": float(v.std(ddof=1)) if n > 1 else math.nan})
+    return pd.DataFrame(rows)
+
+
+def base_params(scenario, reps, seed, years, overrides):
+    return runner.resolve(scenario, reps, seed, years, overrides)
+
+
+def run_sweep(scenario, vary: Sequence[str | Vary], *, design: str = "grid", samples: int | None = None,
+              design_seed: int = 0, reps: int | None = None, seed: int | None = None,
+              years: float | None = None, overrides: Mapping[str, Any] | None = None,
+              workers: int = 1, scheduler: str | None = None, dask: str | None = None, executor=None,
+              out=None, resume: bool = False, keep_tables: bool = True, progress: bool = True,
+              at_year: float = headline.DEFAULT_AT_YEAR, batch: int = runner.DEFAULT_BATCH,
+              figures: bool = True) -> dict:
+    """Run a sweep; returns ``{"table", "summary", "points", "keys", "out"}``.
+
+    ``vary`` items are ``--vary`` strings or :class:`Vary`. With ``out``,
+    every finished batch of every point is written to a store there (see
+    :mod:`sim.store`) and ``resume=True`` continues it. ``reps`` defaults to
+    the scenario's ``run.reps``.
+    """
+    varies = [v if isinstance(v, Vary) else parse_vary(v) for v in vary]
+    points = design_points(varies, design, samples, design_seed)
+    base = base_params(scenario, reps, seed, years, overrides)
+    params = validate_points(base, points)
+    n = base.run.reps
+    store = None
+    if out is not None:
+        spec = {"scenario": base.name, "params": base.model_dump(mode="json"),
+                "overrides": dict(overrides or {}), "seed": base.run.seed, "reps": n,
+                "design": design, "samples": samples, "design_seed": design_seed,
+                "vary": [v.key for v in varies], "points": points, "batch": batch,
+                "at_year": at_year, "keep_tables": keep_tables}
+        store = Store.open(out, "sweep", spec, package_version(), resume=resume)
+    with runner._executor(executor, workers, scheduler, dask) as ex:
+        res = runner.execute(params, n, ex, store=store, keep_tables=keep_tables, batch=batch,
+                             at_year=at_year, progress=progress, desc=f"sweep {base.name}")
+    table = tidy(res["metrics"], points)
+    summary = summarise_points(table, [v.key for v in varies])
+    result = {"table": table, "summary": summary, "points": points, "keys": [v.key for v in varies],
+              "out": out, "label": headline.headline_label(base.years, at_year)}
+    if out is not None:
+        write_sweep(result, Path(out), figures=figures)
+        store.set(complete=True)
+    return result
+
+
+def write_sweep(result: dict, out: Path, figures: bool = True) -> None:
+    """``sweep.parquet`` (per rep), ``sweep_summary.csv`` (per point) and ``sweep.png``."""
+    result["table"].to_parquet(out / "sweep.parquet", index=False)
+    result["summary"].to_csv(out / "sweep_summary.csv", index=False)
+    (out / "sweep.json").write_text(json.dumps({"keys": result["keys"], "points": result["points"],
+                                                "label": result["label"]}, indent=1, default=str))
+    if figures:
+        plots.save_figure(plots.plot_sweep(result["summary"], result["keys"], result["label"]),
+                          out / "sweep.png")
+
+
+def load_sweep(out) -> dict:
+    """A sweep store's per-rep table and summary (finished parts only if interrupted)."""
+    st = Store.read(out)
+    spec = st.manifest["spec"]
+    points = spec["points"]
+    metrics = st.table("metrics", with_point=True)
+    table = tidy(metrics, points)
+    keys = list(spec["vary"])
+    years = spec["params"]["years"]
+    return {"table": table, "summary": summarise_points(table, keys), "points": points, "keys": keys,
+            "out": out, "label": headline.headline_label(years, spec.get("at_year", headline.DEFAULT_AT_YEAR))}
