@@ -31,10 +31,11 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import textwrap
 import time
+
+import measure  # benchmarks/measure.py, beside this script
 
 import numpy as np
 import simpy
@@ -167,87 +168,24 @@ def events_of(fn, *args) -> int:
 # -- 4 and 5: the runner in a fresh subprocess ---------------------------------
 
 CHILD = textwrap.dedent(r"""
-    import json, os, resource, sys, threading, time
-
-    def tree_rss_kib(root):
-        # RSS of root plus its direct children (the worker processes), from /proc.
-        pids = [root]
-        for d in os.listdir("/proc"):
-            if d.isdigit():
-                try:
-                    with open(f"/proc/{d}/stat") as fh:
-                        if int(fh.read().rsplit(")", 1)[1].split()[1]) == root:
-                            pids.append(int(d))
-                except (OSError, ValueError, IndexError):
-                    pass
-        total = 0
-        for p in pids:
-            try:
-                with open(f"/proc/{p}/status") as fh:
-                    for line in fh:
-                        if line.startswith("VmRSS:"):
-                            total += int(line.split()[1])
-            except OSError:
-                pass
-        return total
-
-    peak = [0]
-    done = threading.Event()
-    def sample():
-        me = os.getpid()
-        while not done.is_set():
-            peak[0] = max(peak[0], tree_rss_kib(me))
-            done.wait(0.1)
-    sampler = None
-    if os.path.isdir("/proc/self"):
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-
+    import json, resource, sys, time
+    from measure import PeakRss
     from sim.runner import run
     scenario, reps, workers = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-    t0 = time.perf_counter()
-    res = run(scenario, reps=reps, workers=workers, progress=False)
-    wall = time.perf_counter() - t0
-    done.set()
-    if sampler is not None:
-        sampler.join()
-    self_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    child_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    with PeakRss() as rss:
+        t0 = time.perf_counter()
+        res = run(scenario, reps=reps, workers=workers, progress=False)
+        wall = time.perf_counter() - t0
     print(json.dumps({"wall_s": wall, "reps": reps, "workers": workers,
-                      "self_maxrss_kib": self_kib, "children_maxrss_kib": child_kib,
-                      "sampled_peak_kib": peak[0] if sampler is not None else None,
-                      "event_rows": len(res.events)}))
+                      "self_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                      "children_maxrss_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                      "sampled_peak_kib": rss.peak_kib, "event_rows": len(res.events)}))
 """)
 
 
-def busy_cpu_s() -> float | None:
-    """CPU seconds the whole machine has been busy (all cores, incl. steal), from /proc/stat."""
-    try:
-        with open("/proc/stat") as fh:
-            f = [int(x) for x in fh.readline().split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    user, nice, system, idle, iowait, irq, softirq, steal = f
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
 def run_child(reps: int, workers: int) -> dict:
-    """One ``sim.runner.run`` in a fresh subprocess; also how much CPU *other*
-    processes on the machine used meanwhile (machine busy time minus ours)."""
-    b0, t0, w0 = busy_cpu_s(), os.times(), time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", CHILD, SCENARIO, str(reps), str(workers)],
-                         capture_output=True, text=True, check=False)
-    b1, t1, w1 = busy_cpu_s(), os.times(), time.perf_counter()
-    if out.returncode != 0:
-        sys.stderr.write(out.stderr)
-        raise SystemExit(f"runner subprocess failed (workers={workers}, reps={reps})")
-    res = json.loads(out.stdout.strip().splitlines()[-1])
-    ours = (t1.children_user - t0.children_user) + (t1.children_system - t0.children_system)
-    res["own_cpu_s"] = ours
-    res["subprocess_wall_s"] = w1 - w0
-    res["other_cpu_s"] = max(0.0, b1 - b0 - ours) if b0 is not None else None
-    res["other_cores"] = res["other_cpu_s"] / (w1 - w0) if b0 is not None else None
-    return res
+    """One ``sim.runner.run`` in a fresh subprocess (see ``measure.run_child``)."""
+    return measure.run_child(CHILD, SCENARIO, str(reps), str(workers))
 
 
 # -- report --------------------------------------------------------------------
@@ -336,7 +274,7 @@ def main(argv=None) -> int:
     upper_mb = self_mb + 2 * child_mb
     sampled_mb = two["sampled_peak_kib"] / 1024 if two["sampled_peak_kib"] else None
 
-    print(f"\n4. Throughput, sim.runner.run (wall time including building the tables, fresh subprocess):")
+    print("\n4. Throughput, sim.runner.run (wall time including building the tables, fresh subprocess):")
     print(f"   2 workers: {R} reps in {two['wall_s']:.1f} s = {reps_per_s_two:.1f} reps/s"
           f" -> {s_1000_two:.1f} s for 1000 reps"
           + (" (scaled)" if R != 1000 else "")

@@ -34,95 +34,39 @@ import argparse
 import json
 import os
 import platform
-import subprocess
 import sys
 import tempfile
 import textwrap
-import time
+
+import measure  # benchmarks/measure.py, beside this script
 
 SCENARIO = "chatgpt_race"
 TARGETS = {"speedup_2_vs_1": (">=", 1.7), "dask_vs_local": ("<=", 1.3), "rss_ratio": ("<=", 1.2)}
 
 CHILD = textwrap.dedent(r"""
-    import json, os, resource, sys, threading, time
-
-    def tree_rss_kib(root):
-        # RSS of root and all its descendants (workers, Dask nanny and worker processes)
-        parent = {}
-        for d in os.listdir("/proc"):
-            if d.isdigit():
-                try:
-                    with open(f"/proc/{d}/stat") as fh:
-                        parent[int(d)] = int(fh.read().rsplit(")", 1)[1].split()[1])
-                except (OSError, ValueError, IndexError):
-                    pass
-        tree, grew = {root}, True
-        while grew:
-            new = {p for p, pp in parent.items() if pp in tree and p not in tree}
-            tree |= new
-            grew = bool(new)
-        total = 0
-        for p in tree:
-            try:
-                with open(f"/proc/{p}/status") as fh:
-                    for line in fh:
-                        if line.startswith("VmRSS:"):
-                            total += int(line.split()[1])
-            except OSError:
-                pass
-        return total
-
-    peak, done = [0], threading.Event()
-    def sample():
-        me = os.getpid()
-        while not done.is_set():
-            peak[0] = max(peak[0], tree_rss_kib(me))
-            time.sleep(0.1)
-
-    scenario, out, reps, workers, dask, years = sys.argv[1:7]
+    import json, resource, sys, time
+    from measure import PeakRss
     from sim import runner
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
+    scenario, out, reps, workers, dask, years = sys.argv[1:7]
     kw = dict(reps=int(reps), workers=int(workers), progress=False)
     if dask == "local":
         kw["dask"] = "local"
     if years != "-":
         kw["years"] = float(years)
-    t0 = time.perf_counter()
-    summary = runner.run_to_store(scenario, out, **kw)
-    wall = time.perf_counter() - t0
-    done.set()
-    sampler.join()
-    print(json.dumps({"wall_s": wall, "reps": summary["reps"], "sampled_peak_kib": peak[0],
+    with PeakRss() as rss:
+        t0 = time.perf_counter()
+        summary = runner.run_to_store(scenario, out, **kw)
+        wall = time.perf_counter() - t0
+    print(json.dumps({"wall_s": wall, "reps": summary["reps"], "sampled_peak_kib": rss.peak_kib,
                       "self_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
 """)
 
 
-def busy_cpu_s() -> float | None:
-    """CPU seconds the whole machine has been busy, from /proc/stat."""
-    try:
-        with open("/proc/stat") as fh:
-            f = [int(x) for x in fh.readline().split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    user, nice, system, idle, iowait, irq, softirq, steal = f
-    return (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
-
-
 def run_child(reps: int, workers: int, dask: str = "-", years: str = "-") -> dict:
+    """One run into a temporary store, in a fresh subprocess (see ``measure.run_child``)."""
     with tempfile.TemporaryDirectory() as tmp:
-        b0, t0, w0 = busy_cpu_s(), os.times(), time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", CHILD, SCENARIO, os.path.join(tmp, "store"),
-                              str(reps), str(workers), dask, years],
-                             capture_output=True, text=True, check=False)
-        b1, t1, w1 = busy_cpu_s(), os.times(), time.perf_counter()
-    if out.returncode != 0:
-        sys.stderr.write(out.stderr)
-        raise SystemExit(f"subprocess failed (reps={reps}, workers={workers}, dask={dask})")
-    res = json.loads(out.stdout.strip().splitlines()[-1])
-    ours = (t1.children_user - t0.children_user) + (t1.children_system - t0.children_system)
-    res["other_cores"] = round(max(0.0, b1 - b0 - ours) / (w1 - w0), 2) if b0 is not None else None
-    return res
+        return measure.run_child(CHILD, SCENARIO, os.path.join(tmp, "store"), str(reps),
+                                 str(workers), dask, years)
 
 
 def verdict(key: str, value: float) -> str:

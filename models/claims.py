@@ -174,6 +174,9 @@ def make_figures(out_dir, reps: int = 100, workers: int = 2, where: bool = True)
         fig, figures = fn(reps=reps, workers=workers)
         save_figure(fig, out / f"{claim}.png")
         numbers[claim] = figures
+    race = _run("chatgpt_race", reps, 20221130, workers)  # the default scenario, as the quick start
+    save_figure(race.plot_gap(), out / "gap.png")
+    save_figure(race.plot_capability(), out / "capability.png")
     if where:
         for claim, fn in WHERE.items():
             fig, table = fn(reps=max(10, reps // 2), workers=workers)

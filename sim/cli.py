@@ -240,6 +240,20 @@ def cmd_list(args) -> int:
     return 0
 
 
+def cmd_figures(args) -> int:
+    """Draw the figures registered under ``rdgap.figures`` (e.g. one per seed claim) into a folder."""
+    from importlib.metadata import entry_points
+    if args.reps < 1 or args.workers < 1:
+        raise ScenarioError(f"--reps/--workers: {args.reps}/{args.workers} is not allowed: both must be >= 1")
+    makers = list(entry_points(group="rdgap.figures"))
+    if not makers:
+        raise ScenarioError("figures: no figure makers are installed (entry point group rdgap.figures)")
+    for ep in makers:
+        numbers = ep.load()(args.dir, reps=args.reps, workers=args.workers)
+        print(f"{ep.name}: wrote {len(numbers)} figure sets to {args.dir}")
+    return 0
+
+
 def cmd_show(args) -> int:
     """Print the fully resolved, validated parameters as JSON."""
     params = runner.resolve(args.scenario, overrides=parse_sets(args.set))
@@ -275,7 +289,7 @@ def _add_common(p, reps_help: str, store: bool = True) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser and its subcommands."""
     p = argparse.ArgumentParser(prog="python -m sim", description="rdgap: simulate R&D know-how gaps.")
-    cmds = "{run,sweep,compare,sensitivity,plot,list,show}"
+    cmds = "{run,sweep,compare,sensitivity,plot,figures,list,show}"
     sub = p.add_subparsers(dest="command", required=True, metavar=cmds)
     set_help = "override a parameter, e.g. teams.leader.diagnosis=0.5 (repeatable)"
 
@@ -321,6 +335,12 @@ def build_parser() -> argparse.ArgumentParser:
     pl = sub.add_parser("plot", help="re-draw the figures of a results folder or store")
     pl.add_argument("dir", help="results folder or store")
     pl.set_defaults(func=cmd_plot)
+
+    fg = sub.add_parser("figures", help="draw the README's figures (one per seed claim) into DIR")
+    fg.add_argument("dir", help="output folder, e.g. docs/figures")
+    fg.add_argument("--reps", type=int, default=100, help="replications per scenario (default 100)")
+    fg.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    fg.set_defaults(func=cmd_figures)
 
     sub.add_parser("list", help="list named scenarios").set_defaults(func=cmd_list)
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from . import registry
 
@@ -31,6 +31,20 @@ class Strict(BaseModel):
     """Base for scenario sections: unknown keys are errors, never ignored."""
 
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+def per_area(name: str, areas, module: str, upper: float | None = None) -> type[Strict]:
+    """A section with one number >= 0 (and <= ``upper``) per area, default 0,
+    e.g. know-how by area; ``.array()`` gives the values in ``areas`` order.
+
+    Assign it to ``name`` in ``module`` (pass ``__name__``) so it pickles:
+    worker processes receive validated params by value.
+    """
+    areas = tuple(areas)
+    fields = {a: (float, Field(0.0, ge=0, le=upper)) for a in areas}
+    section = create_model(name, __base__=Strict, __module__=module, **fields)
+    section.array = lambda self: [getattr(self, a) for a in areas]
+    return section
 
 
 class RunSettings(Strict):

@@ -171,8 +171,10 @@ def sobol_analyze(problem: dict, y: np.ndarray, seed: int = 0) -> pd.DataFrame:
     if not np.isfinite(y).all():
         raise ScenarioError(f"sensitivity: the metric is undefined (NaN) at {int((~np.isfinite(y)).sum())} "
                             "of the sample points; choose a follower or window where months behind is defined")
+    # SALib seeds its bootstrap only for a truthy seed (`if seed:`), so 0 would
+    # leave the intervals to the global RNG: shift by one to keep them reproducible.
     si = sobol_analyze_mod.analyze(problem, y, calc_second_order=False, conf_level=0.95,
-                                   print_to_console=False, seed=seed)
+                                   print_to_console=False, seed=seed + 1)
     return pd.DataFrame({"param": problem["names"], "S1": si["S1"], "S1_conf": si["S1_conf"],
                          "ST": si["ST"], "ST_conf": si["ST_conf"]})
 

@@ -47,3 +47,10 @@ def test_saved_results_load_back_identical(tmp_path):
     for name in ("events", "trajectories", "gap"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
     assert b.summary["seed"] == 99
+
+
+def test_validated_params_survive_pickling_to_worker_processes():
+    import pickle
+    for name in ("chatgpt_race", "fab_5nm_race"):
+        params = sim.load_scenario(name)
+        assert pickle.loads(pickle.dumps(params)) == params

@@ -62,3 +62,13 @@ def test_plot_redraws_a_sensitivity_store(tmp_path):
     assert not (out / "tornado.png").exists()
     assert main(["plot", str(out)]) == 0
     assert (out / "tornado.png").is_file()
+
+
+def test_sobol_intervals_are_reproducible_with_the_default_seed():
+    import numpy as np
+    from sim.sensitivity import sobol_analyze, sobol_sample
+    problem = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0, 1], [0, 1]]}
+    x = sobol_sample(problem, 64)
+    y = x[:, 0] + 0.1 * x[:, 1] ** 2
+    first, second = sobol_analyze(problem, y), sobol_analyze(problem, y)
+    assert np.array_equal(first[["S1_conf", "ST_conf"]].to_numpy(), second[["S1_conf", "ST_conf"]].to_numpy())

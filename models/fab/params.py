@@ -10,35 +10,14 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from sim.scenario import ScenarioBase, Strict
+from sim.scenario import ScenarioBase, Strict, per_area
 
 AREAS = ("litho", "etch", "deposition", "implant", "cmp", "clean", "metrology")
 WAFERS_PER_LOT = 25
 
 
-class PerArea(Strict):
-    """A number per process area."""
-
-    litho: float = Field(0.0, ge=0)
-    etch: float = Field(0.0, ge=0)
-    deposition: float = Field(0.0, ge=0)
-    implant: float = Field(0.0, ge=0)
-    cmp: float = Field(0.0, ge=0)
-    clean: float = Field(0.0, ge=0)
-    metrology: float = Field(0.0, ge=0)
-
-    def array(self) -> list[float]:
-        return [getattr(self, a) for a in AREAS]
-
-
-class AreaShares(PerArea):
-    litho: float = Field(0.0, ge=0, le=1)
-    etch: float = Field(0.0, ge=0, le=1)
-    deposition: float = Field(0.0, ge=0, le=1)
-    implant: float = Field(0.0, ge=0, le=1)
-    cmp: float = Field(0.0, ge=0, le=1)
-    clean: float = Field(0.0, ge=0, le=1)
-    metrology: float = Field(0.0, ge=0, le=1)
+PerArea = per_area("PerArea", AREAS, __name__)                    # a number per area
+AreaShares = per_area("AreaShares", AREAS, __name__, upper=1.0)   # a share per area
 
 
 class Route(Strict):

@@ -10,30 +10,13 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from sim.scenario import ScenarioBase, Strict
+from sim.scenario import ScenarioBase, Strict, per_area
 
 AREAS = ("data", "infra", "stability", "post_training", "eval")
 
 
-class PerArea(Strict):
-    """A number per area of LLM engineering."""
-
-    data: float = Field(0.0, ge=0)
-    infra: float = Field(0.0, ge=0)
-    stability: float = Field(0.0, ge=0)
-    post_training: float = Field(0.0, ge=0)
-    eval: float = Field(0.0, ge=0)
-
-    def array(self):
-        return [getattr(self, a) for a in AREAS]
-
-
-class AreaShares(PerArea):
-    data: float = Field(0.0, ge=0, le=1)
-    infra: float = Field(0.0, ge=0, le=1)
-    stability: float = Field(0.0, ge=0, le=1)
-    post_training: float = Field(0.0, ge=0, le=1)
-    eval: float = Field(0.0, ge=0, le=1)
+PerArea = per_area("PerArea", AREAS, __name__)                    # a number per area
+AreaShares = per_area("AreaShares", AREAS, __name__, upper=1.0)   # a share per area
 
 
 class World(Strict):
