@@ -188,6 +188,28 @@ def run_child(reps: int, workers: int) -> dict:
     return measure.run_child(CHILD, SCENARIO, str(reps), str(workers))
 
 
+# The command line's path: tables stream to a results folder part by part.
+CHILD_STORE = textwrap.dedent(r"""
+    import json, resource, sys, time
+    from measure import PeakRss
+    from sim.runner import run_to_store
+    scenario, out, reps, workers = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    with PeakRss() as rss:
+        t0 = time.perf_counter()
+        run_to_store(scenario, out, reps=reps, workers=workers, progress=False)
+        wall = time.perf_counter() - t0
+    print(json.dumps({"wall_s": wall, "reps": reps, "workers": workers, "sampled_peak_kib": rss.peak_kib,
+                      "self_maxrss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
+""")
+
+
+def run_store_child(reps: int, workers: int) -> dict:
+    """``python -m sim run --no-plots --out DIR`` in effect: a run into a temporary results folder."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        return measure.run_child(CHILD_STORE, SCENARIO, os.path.join(tmp, "out"), str(reps), str(workers))
+
+
 # -- report --------------------------------------------------------------------
 
 def verdict(ok: bool) -> str:
@@ -291,6 +313,13 @@ def main(argv=None) -> int:
           + (f"; sampled sum of the process tree every 0.1 s: {sampled_mb:.0f} MB" if sampled_mb else ""))
     print("   (MB = MiB; ru_maxrss is in KiB on Linux; a forked child's RSS counts pages shared with the parent)")
 
+    cli = run_store_child(R, 2)
+    cli_mb = cli["sampled_peak_kib"] / 1024 if cli["sampled_peak_kib"] else None
+    print(f"6. The command line's path (tables streamed to a results folder, as `python -m sim run --workers 2"
+          f" --no-plots`):\n   {R} reps in {cli['wall_s']:.1f} s; peak RSS of the whole process tree"
+          + (f" {cli_mb:.0f} MB  (target < {TARGET_RSS_MB:g} MB: {verdict(cli_mb < TARGET_RSS_MB)})" if cli_mb else " n/a"))
+    print("   sim.run() in a notebook keeps every table in memory (item 5); the command line does not.")
+
     load_end = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     if two["other_cores"] is not None:
         print(f"   Other processes on the machine used on average {two['other_cores']:.2f} cores during the"
@@ -323,6 +352,8 @@ def main(argv=None) -> int:
         "peak_rss_mb_2_workers": round(peak_mb, 1),
         "peak_rss_mb_2_workers_upper": round(upper_mb, 1),
         "peak_rss_mb_2_workers_sampled": round(sampled_mb, 1) if sampled_mb else None,
+        "cli_wall_s_2_workers": round(cli["wall_s"], 2),
+        "cli_peak_rss_mb_2_workers_sampled": round(cli_mb, 1) if cli_mb else None,
         "loadavg_1min_start": round(load_start, 2) if load_start is not None else None,
         "loadavg_1min_end": round(load_end, 2) if load_end is not None else None,
         "other_cores_during_2_workers": round(two["other_cores"], 2) if two["other_cores"] is not None else None,
@@ -331,6 +362,8 @@ def main(argv=None) -> int:
             "ratio_vs_simpy": {"max": TARGET_RATIO, "pass": ratio <= TARGET_RATIO},
             "s_for_1000_reps_2_workers": {"max": TARGET_S_1000, "pass": s_1000_two <= TARGET_S_1000},
             "peak_rss_mb_2_workers": {"lt": TARGET_RSS_MB, "pass": peak_mb < TARGET_RSS_MB},
+            "cli_peak_rss_mb_2_workers_sampled": {"lt": TARGET_RSS_MB,
+                                                  "pass": bool(cli_mb) and cli_mb < TARGET_RSS_MB},
         },
     }
     print(json.dumps(figures))

@@ -190,7 +190,11 @@ def build_tables(params, parts: list[dict]) -> dict[str, pd.DataFrame]:
         [(rep, team, t, c) for rep in reps for team, t, c, _ in history],
         columns=["rep", "team", "t_days", "capability"])
     staircase = pd.concat([hist, states[["rep", "team", "t_days", "capability"]]], ignore_index=True)
-    staircase = staircase.sort_values(["rep", "team", "t_days"], kind="stable").reset_index(drop=True)
+    staircase = staircase.sort_values(["rep", "team", "t_days"], kind="stable")
+    # One row per change of a public best (state rows repeat it after every run).
+    same = ((staircase["rep"] == staircase["rep"].shift()) & (staircase["team"] == staircase["team"].shift())
+            & (staircase["capability"] == staircase["capability"].shift()))
+    staircase = staircase[~same].reset_index(drop=True)
     spend = states[["rep", "team", "t_days", "spend_usd"]]
     gap = gap_mod.gap_table(staircase, grid, params.leader, spend=spend)
     tables = {"events": events, "trajectories": trajectories, "gap": gap, "staircase": staircase}

@@ -195,9 +195,11 @@ def execute(points: list, reps: int, executor, *, seed: int | None = None, store
     if collect:
         out["tables"] = {}
         for p in range(len(points)):
-            mine = [got[(q, lo)] for q, lo, hi in batches if q == p]
+            mine = [got.pop((q, lo)) for q, lo, hi in batches if q == p]
             names = [n for n in mine[0] if n != "metrics"]
-            out["tables"][p] = {n: pd.concat([b[n] for b in mine], ignore_index=True) for n in names}
+            # One table at a time, letting go of its batch parts as soon as it is
+            # joined: the peak is one table twice, not every table twice.
+            out["tables"][p] = {n: pd.concat([b.pop(n) for b in mine], ignore_index=True) for n in names}
     return out
 
 
