@@ -287,4 +287,67 @@ def where_s14_holds(reps=50, seed=20221130, workers=2):
     return fig, table
 
 
-WHERE = {"S9": where_s9_holds, "S12": where_s12_holds, "S13": where_s13_holds, "S14": where_s14_holds}
+def where_s1_holds(reps=50, seed=1, workers=2):
+    """S1: share of replications whose claimed score exceeds the true one by more
+    than 0.1 of the leader's (year 2), over how much a team without eval
+    know-how overstates itself and how much eval know-how it starts with."""
+    def measure(res):
+        tr = res.trajectories
+        w = tr[(tr.t_days >= 12 * DAYS_PER_MONTH) & (tr.t_days < 24 * DAYS_PER_MONTH)]
+        by = w.groupby(["rep", "team"])[["score", "measured_score"]].mean().unstack("team")
+        claimed = by["measured_score"]["cheap_chat"] / by["score"]["leader"]
+        true = by["score"]["cheap_chat"] / by["score"]["leader"]
+        return {"share_overclaiming": float((claimed > true + 0.1).mean())}
+    table = _grid("cheap_chat_model",
+                  {"teams.cheap_chat.eval_optimism": [0.3, 1.0, 1.8],
+                   "teams.cheap_chat.know_how.eval": [0.0, 1.0, 3.0]},
+                  reps, seed, workers, measure)
+    fig = _heatmap(table, "teams.cheap_chat.eval_optimism", "teams.cheap_chat.know_how.eval",
+                   "share_overclaiming", "S1: where a cheap model overclaims")
+    return fig, table
+
+
+def where_s10_holds(reps=50, seed=10, workers=2):
+    """S10: share of replications in which the equal-compute follower's gap widens
+    (year 5 against year 1), over its decision quality and time between runs."""
+    def measure(res):
+        early = window_mean(res.gap, 6, 12).set_index("rep").months_behind
+        late = window_mean(res.gap, 48, 60).set_index("rep").months_behind
+        return {"share_widened": float((late > early).mean())}
+    table = _grid("talent_and_decisions",
+                  {"teams.equal_compute.decision_quality": [0.6, 0.8, 0.95],
+                   "teams.equal_compute.prep_days": [15.0, 40.0]},
+                  reps, seed, workers, measure)
+    fig = _heatmap(table, "teams.equal_compute.decision_quality", "teams.equal_compute.prep_days",
+                   "share_widened", "S10: where equal compute still falls behind")
+    return fig, table
+
+
+def where_s6_holds(reps=50, seed=5, workers=2):
+    """S6: the follower fab's median yield ratio at the start, over how much of its
+    know-how it has (past fixes per mode) and the route's length (steps)."""
+    def measure(res):
+        tr = res.trajectories
+        start = tr[tr.t_days == 0].set_index(["rep", "team"]).line_yield
+        ratio = start.xs("follower", level="team") / start.xs("leader", level="team")
+        return {"median_yield_ratio": float(ratio.median())}
+    areas = ["litho", "etch", "deposition", "implant", "cmp", "clean", "metrology"]
+    rows = []
+    for level in [1.0, 1.3, 1.8, 2.5]:
+        for steps in [250, 500, 1000]:
+            over = (("years", 0.05), ("route.steps", steps),
+                    *((f"teams.follower.know_how.{a}", level) for a in areas))
+            rows.append({"follower know-how (fixes per mode)": level, "route steps": steps,
+                         **measure(_run("know_how_price", reps, seed, workers, over))})
+    table = pd.DataFrame(rows)
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+    fig, ax = plt.subplots(figsize=(6, 4))
+    sns.heatmap(table.pivot(index="follower know-how (fixes per mode)", columns="route steps",
+                            values="median_yield_ratio"), annot=True, fmt=".3f", cmap="viridis", ax=ax,
+                cbar_kws={"label": "follower / leader line yield"})
+    ax.set_title("S6: the yield ratio is 1/10-1/100 only on long routes")
+    return fig, table
+
+
+WHERE = {"S1": where_s1_holds, "S6": where_s6_holds, "S10": where_s10_holds, "S9": where_s9_holds, "S12": where_s12_holds, "S13": where_s13_holds, "S14": where_s14_holds}
