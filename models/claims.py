@@ -30,6 +30,16 @@ def _quantiles(x) -> dict:
             "q95": round(float(x.quantile(0.95)), 3), "n": int(len(x))}
 
 
+def claimed_and_true(res, start_month=12, end_month=24, team="cheap_chat"):
+    """Per replication, ``team``'s measured and true score as shares of the
+    leader's, averaged over a window (months)."""
+    tr = res.trajectories
+    w = tr[(tr.t_days >= start_month * DAYS_PER_MONTH) & (tr.t_days < end_month * DAYS_PER_MONTH)]
+    by = w.groupby(["rep", "team"])[["score", "measured_score"]].mean().unstack("team")
+    lead = by["score"][res.summary["leader"]]
+    return by["measured_score"][team] / lead, by["score"][team] / lead
+
+
 def s1_claimed_vs_true(reps=100, seed=1, workers=2):
     """S1: a cheap chat model's self-reported score against its true score, as shares of the leader's."""
     res = _run("cheap_chat_model", reps, seed, workers)
@@ -41,10 +51,8 @@ def s1_claimed_vs_true(reps=100, seed=1, workers=2):
         (me.score / lead).rename("share").reset_index().assign(kind="true")])
     fig = plot_series(df, "kind", "share", res.start_date, ylabel="score as a share of the leader's",
                       title="S1: a cheap chat model claims far more than it has")
-    w = df[(df.t_days >= 12 * DAYS_PER_MONTH) & (df.t_days < 24 * DAYS_PER_MONTH)]
-    m = w.groupby(["rep", "kind"]).share.mean().unstack()
-    return fig, {"claimed_share_year2": _quantiles(m["claimed (measured)"]),
-                 "true_share_year2": _quantiles(m["true"])}
+    claimed, true = claimed_and_true(res)
+    return fig, {"claimed_share_year2": _quantiles(claimed), "true_share_year2": _quantiles(true)}
 
 
 def s2_spend(reps=100, seed=1, workers=2):
@@ -292,11 +300,7 @@ def where_s1_holds(reps=50, seed=1, workers=2):
     than 0.1 of the leader's (year 2), over how much a team without eval
     know-how overstates itself and how much eval know-how it starts with."""
     def measure(res):
-        tr = res.trajectories
-        w = tr[(tr.t_days >= 12 * DAYS_PER_MONTH) & (tr.t_days < 24 * DAYS_PER_MONTH)]
-        by = w.groupby(["rep", "team"])[["score", "measured_score"]].mean().unstack("team")
-        claimed = by["measured_score"]["cheap_chat"] / by["score"]["leader"]
-        true = by["score"]["cheap_chat"] / by["score"]["leader"]
+        claimed, true = claimed_and_true(res)
         return {"share_overclaiming": float((claimed > true + 0.1).mean())}
     table = _grid("cheap_chat_model",
                   {"teams.cheap_chat.eval_optimism": [0.3, 1.0, 1.8],

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Mapping
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
 from . import registry
 
@@ -63,6 +63,13 @@ class ScenarioBase(Strict):
     years: float = Field(gt=0, le=100, description="simulated horizon (years)")
     leader: str = Field(description="team the followers are measured against")
     run: RunSettings = RunSettings()
+
+    @model_validator(mode="after")
+    def _leader_is_a_team(self):
+        teams = getattr(self, "teams", None)  # every model names its teams
+        if teams is not None and self.leader not in teams:
+            raise ValueError(f"leader {self.leader!r} is not one of the teams {sorted(teams)}")
+        return self
 
 
 def find_scenario(name_or_path: str | Path) -> Path:

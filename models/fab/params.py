@@ -117,8 +117,6 @@ class FabParams(ScenarioBase):
 
     @model_validator(mode="after")
     def _references(self):
-        if self.leader not in self.teams:
-            raise ValueError(f"leader {self.leader!r} is not one of the teams {sorted(self.teams)}")
         for name, team in self.teams.items():
             if team.fab not in self.fabs:
                 raise ValueError(f"teams.{name}.fab {team.fab!r} is not one of {sorted(self.fabs)}")

@@ -149,8 +149,6 @@ class LLMParams(ScenarioBase):
 
     @model_validator(mode="after")
     def _references(self):
-        if self.leader not in self.teams:
-            raise ValueError(f"leader {self.leader!r} is not one of the teams {sorted(self.teams)}")
         for name, team in self.teams.items():
             if team.cluster not in self.clusters:
                 raise ValueError(f"teams.{name}.cluster {team.cluster!r} is not one of {sorted(self.clusters)}")
