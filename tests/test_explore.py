@@ -13,7 +13,8 @@ def test_the_explorer_offers_each_followers_levers():
     ex = sim.Explorer("chatgpt_race", reps=2, years=1)
     assert "teams.late_follower.diagnosis" in ex.levers
     assert "teams.leader.diagnosis" not in ex.levers
-    assert ex.values["teams.late_follower.diagnosis"] == 0.7  # the scenario's value
+    scenario_value = sim.load_scenario("chatgpt_race").teams["late_follower"].diagnosis
+    assert ex.values["teams.late_follower.diagnosis"] == scenario_value  # sliders start where the scenario is
 
 
 def test_moving_a_lever_reruns_the_scenario_with_it():
