@@ -23,6 +23,7 @@ Lot-steps are counted from the tool groups' granted requests (the model's
 ``tool_groups`` table; the plain loop counts its grants). The last printed line
 is one JSON object with every figure; targets are reported, never enforced.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -46,21 +47,29 @@ AREAS = ("litho", "etch", "deposition", "implant", "cmp", "clean", "metrology")
 def scenario(starts_per_day: float = 50.0) -> dict:
     """The issue's fab: 500 steps over 100 tool groups, ~1,000 tools, 50 starts a day."""
     return dict(
-        name="bench_fab", model="fab", start_date="2024-01-01", years=1.0, leader="leader",
+        name="bench_fab",
+        model="fab",
+        start_date="2024-01-01",
+        years=1.0,
+        leader="leader",
         run=dict(reps=1, seed=1, grid_days=14.0),
         route=dict(steps=500, tool_groups=100, minutes_median=40.0),
         world=dict(modes_per_step=6),
         # Tools sized for 50/0.9 starts a day; production released at 50 a day (90% load).
         fabs={"fab": dict(design_starts_per_day=starts_per_day / 0.9, load=0.9)},
-        teams={"leader": dict(fab="fab", know_how={a: 4.0 for a in AREAS}, lots_in_flight=4),
-               "follower": dict(fab="fab", know_how={a: 1.3 for a in AREAS}, lots_in_flight=4)})
+        teams={
+            "leader": dict(fab="fab", know_how={a: 4.0 for a in AREAS}, lots_in_flight=4),
+            "follower": dict(fab="fab", know_how={a: 1.3 for a in AREAS}, lots_in_flight=4),
+        },
+    )
 
 
 def run_model(days: float):
     """(wall s, lot-steps, tools, tool groups) of the fab model over ``days`` from empty."""
+    from models.fab.simulate import simulate
     from sim.scenario import load
     from sim.streams import Streams
-    from models.fab.simulate import simulate
+
     params = load(scenario())
     t0 = time.perf_counter()
     out = simulate(params, Streams(1, 0), days)
@@ -71,10 +80,11 @@ def run_model(days: float):
 
 def run_plain(days: float):
     """(wall s, lot-steps) of a plain SimPy lot-step loop over the same route and tool counts."""
-    from sim.scenario import load
-    from sim.streams import Streams
     from models.fab.line import FabLine
     from models.fab.route import route_for
+    from sim.scenario import load
+    from sim.streams import Streams
+
     params = load(scenario())
     route = route_for(params, Streams(1, 0))
     tools = FabLine.size_tools(params.fabs["fab"], route)
@@ -126,8 +136,10 @@ def main(argv=None) -> int:
     ratio_days = args.days or (10.0 if args.quick else 60.0)
     year_days = 20.0 if args.quick else 365.25
 
-    print(f"fab benchmark on {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-          f"Python {platform.python_version()}, SimPy {simpy.__version__}")
+    print(
+        f"fab benchmark on {platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}, SimPy {simpy.__version__}"
+    )
     m_wall, m_steps, tools, groups = run_model(ratio_days)
     p_wall, p_steps = run_plain(ratio_days)
     m_rate, p_rate = m_steps / m_wall, p_steps / p_wall
@@ -140,23 +152,45 @@ def main(argv=None) -> int:
     year = run_year_subprocess(year_days)
     scale = 365.25 / year_days
     year_s = year["wall_s"] * scale
-    print(f"2. {year_days:g} simulated days in a fresh process: {year['lot_steps']:,d} lot-steps in "
-          f"{year['wall_s']:.1f} s, peak RSS {year['peak_rss_mb']:.0f} MiB")
+    print(
+        f"2. {year_days:g} simulated days in a fresh process: {year['lot_steps']:,d} lot-steps in "
+        f"{year['wall_s']:.1f} s, peak RSS {year['peak_rss_mb']:.0f} MiB"
+    )
     if scale != 1:
         print(f"   (scaled to a year: {year_s:.0f} s; --quick figures are not the benchmark)")
-    print(f"   one year {year_s:.0f} s (target < {TARGET_YEAR_S:.0f} s): "
-          f"{'pass' if year_s < TARGET_YEAR_S else 'FAIL'}; peak RSS {year['peak_rss_mb']:.0f} MiB "
-          f"(target < {TARGET_RSS_MB:.0f}): {'pass' if year['peak_rss_mb'] < TARGET_RSS_MB else 'FAIL'}")
-    print(json.dumps({
-        "quick": args.quick, "ratio_days": ratio_days, "tool_groups": groups, "tools": tools,
-        "model_lot_steps": m_steps, "model_s": round(m_wall, 3), "model_lot_steps_per_s": round(m_rate),
-        "plain_lot_steps": p_steps, "plain_s": round(p_wall, 3), "plain_lot_steps_per_s": round(p_rate),
-        "ratio": round(ratio, 3), "ratio_target": TARGET_RATIO, "ratio_pass": ratio >= TARGET_RATIO,
-        "year_days_run": year_days, "year_lot_steps": year["lot_steps"], "year_s_run": round(year["wall_s"], 2),
-        "year_s": round(year_s, 1), "year_target_s": TARGET_YEAR_S, "year_pass": year_s < TARGET_YEAR_S,
-        "peak_rss_mb": round(year["peak_rss_mb"], 1), "rss_target_mb": TARGET_RSS_MB,
-        "rss_pass": year["peak_rss_mb"] < TARGET_RSS_MB,
-    }))
+    print(
+        f"   one year {year_s:.0f} s (target < {TARGET_YEAR_S:.0f} s): "
+        f"{'pass' if year_s < TARGET_YEAR_S else 'FAIL'}; peak RSS {year['peak_rss_mb']:.0f} MiB "
+        f"(target < {TARGET_RSS_MB:.0f}): {'pass' if year['peak_rss_mb'] < TARGET_RSS_MB else 'FAIL'}"
+    )
+    print(
+        json.dumps(
+            {
+                "quick": args.quick,
+                "ratio_days": ratio_days,
+                "tool_groups": groups,
+                "tools": tools,
+                "model_lot_steps": m_steps,
+                "model_s": round(m_wall, 3),
+                "model_lot_steps_per_s": round(m_rate),
+                "plain_lot_steps": p_steps,
+                "plain_s": round(p_wall, 3),
+                "plain_lot_steps_per_s": round(p_rate),
+                "ratio": round(ratio, 3),
+                "ratio_target": TARGET_RATIO,
+                "ratio_pass": ratio >= TARGET_RATIO,
+                "year_days_run": year_days,
+                "year_lot_steps": year["lot_steps"],
+                "year_s_run": round(year["wall_s"], 2),
+                "year_s": round(year_s, 1),
+                "year_target_s": TARGET_YEAR_S,
+                "year_pass": year_s < TARGET_YEAR_S,
+                "peak_rss_mb": round(year["peak_rss_mb"], 1),
+                "rss_target_mb": TARGET_RSS_MB,
+                "rss_pass": year["peak_rss_mb"] < TARGET_RSS_MB,
+            }
+        )
+    )
     return 0
 
 

@@ -23,6 +23,7 @@ It prints a short report and, as its LAST line, one JSON object with the
 figures. Targets are reported with a pass/fail word; the script never exits
 non-zero because a target is missed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -36,21 +37,22 @@ import textwrap
 import time
 
 import measure  # benchmarks/measure.py, beside this script
-
 import numpy as np
 import simpy
 
-from sim import registry, scenario as scenario_mod
+from sim import registry
+from sim import scenario as scenario_mod
 from sim.budget import DAYS_PER_YEAR
 from sim.streams import Streams
 
 SCENARIO = "chatgpt_race"
-TARGET_RATIO = 2.0          # model time / plain SimPy time, same number of events
-TARGET_S_1000 = 60.0        # seconds for 1000 reps with 2 workers
-TARGET_RSS_MB = 1024.0      # peak RSS of the 2-worker run, MiB (1 GB)
+TARGET_RATIO = 2.0  # model time / plain SimPy time, same number of events
+TARGET_S_1000 = 60.0  # seconds for 1000 reps with 2 workers
+TARGET_RSS_MB = 1024.0  # peak RSS of the 2-worker run, MiB (1 GB)
 
 
 # -- 1 and 2: the model, counted then timed ------------------------------------
+
 
 def count_events(simulate, params, horizon, seed, reps):
     """Events processed per replication (untimed pass), and their kinds.
@@ -95,6 +97,7 @@ def time_model(simulate, params, horizon, seed, reps):
 
 # -- 3: plain SimPy with the same number of events -----------------------------
 
+
 def plain_simpy(n_events: int, n_procs: int, delays: list[float]) -> float:
     """Wall seconds for a bare SimPy run processing exactly ``n_events`` events.
 
@@ -105,7 +108,7 @@ def plain_simpy(n_events: int, n_procs: int, delays: list[float]) -> float:
     """
     n_timeouts = n_events - 2 * n_procs
     assert n_timeouts > 0 and len(delays) >= n_timeouts
-    state = [0]   # timeouts handed out so far
+    state = [0]  # timeouts handed out so far
 
     def proc(env):
         while state[0] < n_timeouts:
@@ -206,11 +209,13 @@ CHILD_STORE = textwrap.dedent(r"""
 def run_store_child(reps: int, workers: int) -> dict:
     """``python -m sim run --no-plots --out DIR`` in effect: a run into a temporary results folder."""
     import tempfile
+
     with tempfile.TemporaryDirectory() as tmp:
         return measure.run_child(CHILD_STORE, SCENARIO, os.path.join(tmp, "out"), str(reps), str(workers))
 
 
 # -- report --------------------------------------------------------------------
+
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
@@ -218,15 +223,22 @@ def verdict(ok: bool) -> str:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--reps-speed", type=int, default=1000,
-                    help="replications for the throughput runs (default 1000)")
-    ap.add_argument("--reps-time", type=int, default=20,
-                    help="replications timed one by one in this process (default 20)")
-    ap.add_argument("--max-1-worker-s", type=float, default=240.0,
-                    help="if 1 worker would take longer than this (predicted), time it on fewer "
-                         "reps and scale (default 240)")
-    ap.add_argument("--quick", action="store_true",
-                    help="small numbers (3 reps timed, 50 for throughput): a smoke check")
+    ap.add_argument(
+        "--reps-speed", type=int, default=1000, help="replications for the throughput runs (default 1000)"
+    )
+    ap.add_argument(
+        "--reps-time", type=int, default=20, help="replications timed one by one in this process (default 20)"
+    )
+    ap.add_argument(
+        "--max-1-worker-s",
+        type=float,
+        default=240.0,
+        help="if 1 worker would take longer than this (predicted), time it on fewer "
+        "reps and scale (default 240)",
+    )
+    ap.add_argument(
+        "--quick", action="store_true", help="small numbers (3 reps timed, 50 for throughput): a smoke check"
+    )
     args = ap.parse_args(argv)
     if args.quick:
         args.reps_time, args.reps_speed = 3, 50
@@ -237,9 +249,11 @@ def main(argv=None) -> int:
     seed = params.run.seed
     n_slots = sum(1 + tp.experiments.slots for tp in params.teams.values())
     load_start = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
-    print(f"rdgap benchmark: scenario {SCENARIO}, {params.years:g} years, seed {seed}, "
-          f"python {platform.python_version()}, simpy {simpy.__version__}, numpy {np.__version__}, "
-          f"{os.cpu_count()} cores")
+    print(
+        f"rdgap benchmark: scenario {SCENARIO}, {params.years:g} years, seed {seed}, "
+        f"python {platform.python_version()}, simpy {simpy.__version__}, numpy {np.__version__}, "
+        f"{os.cpu_count()} cores"
+    )
 
     # 1-2: count (untimed, also warms up imports and caches), then time.
     counts, kinds = count_events(model.simulate, params, horizon, seed, args.reps_time)
@@ -261,27 +275,37 @@ def main(argv=None) -> int:
     ratio_res = s_per_rep / plain_res_s
 
     print(f"\n1. Per replication, in one process ({args.reps_time} reps):")
-    print(f"   mean {s_per_rep * 1e3:.1f} ms/rep (median {statistics.median(times) * 1e3:.1f}, "
-          f"min {min(times) * 1e3:.1f}, max {max(times) * 1e3:.1f})")
-    print(f"2. SimPy events processed: mean {ev_per_rep:,.0f}/rep (min {min(counts):,}, max {max(counts):,}); "
-          f"{s_per_rep / ev_per_rep * 1e6:.1f} us/event")
+    print(
+        f"   mean {s_per_rep * 1e3:.1f} ms/rep (median {statistics.median(times) * 1e3:.1f}, "
+        f"min {min(times) * 1e3:.1f}, max {max(times) * 1e3:.1f})"
+    )
+    print(
+        f"2. SimPy events processed: mean {ev_per_rep:,.0f}/rep (min {min(counts):,}, max {max(counts):,}); "
+        f"{s_per_rep / ev_per_rep * 1e6:.1f} us/event"
+    )
     total = sum(kinds.values())
     print("   by kind: " + ", ".join(f"{k} {v / total:.0%}" for k, v in kinds.most_common()))
     print(f"3. Plain SimPy, same events ({n_slots} processes looping on timeouts, pre-drawn delays):")
     print(f"   {plain_s * 1e3:.2f} ms/rep, {plain_s / ev_per_rep * 1e6:.2f} us/event")
-    print(f"   ratio model / plain SimPy = {ratio:.1f}  (target <= {TARGET_RATIO:g}: {verdict(ratio <= TARGET_RATIO)})")
-    print("   The ratio is the model's own work per event on top of SimPy's scheduling: planning runs,\n"
-          "   numpy over failure modes (hazards, diagnosis, fixes, know-how decay), recording rows,\n"
-          "   capacity statistics and budget bookkeeping. 1 would mean SimPy's scheduling is all the cost.")
-    print(f"   For reference, plain SimPy with the model's event mix (Resource request / timeout / release):\n"
-          f"   {plain_res_s * 1e3:.2f} ms/rep, ratio model / that = {ratio_res:.1f} (not a target; it leaves\n"
-          f"   out the cost of SimPy's resource machinery, which the model also pays)")
+    print(
+        f"   ratio model / plain SimPy = {ratio:.1f}  (target <= {TARGET_RATIO:g}: {verdict(ratio <= TARGET_RATIO)})"
+    )
+    print(
+        "   The ratio is the model's own work per event on top of SimPy's scheduling: planning runs,\n"
+        "   numpy over failure modes (hazards, diagnosis, fixes, know-how decay), recording rows,\n"
+        "   capacity statistics and budget bookkeeping. 1 would mean SimPy's scheduling is all the cost."
+    )
+    print(
+        f"   For reference, plain SimPy with the model's event mix (Resource request / timeout / release):\n"
+        f"   {plain_res_s * 1e3:.2f} ms/rep, ratio model / that = {ratio_res:.1f} (not a target; it leaves\n"
+        f"   out the cost of SimPy's resource machinery, which the model also pays)"
+    )
 
     # 4-5: throughput and memory, each run in a fresh subprocess.
     R = args.reps_speed
     two = run_child(R, 2)
     R1 = R
-    predicted_1 = s_per_rep * R * 1.15   # simulate plus building the tables
+    predicted_1 = s_per_rep * R * 1.15  # simulate plus building the tables
     if predicted_1 > args.max_1_worker_s:
         R1 = max(20, int(args.max_1_worker_s / (s_per_rep * 1.15)))
     one = run_child(R1, 1)
@@ -297,40 +321,61 @@ def main(argv=None) -> int:
     sampled_mb = two["sampled_peak_kib"] / 1024 if two["sampled_peak_kib"] else None
 
     print("\n4. Throughput, sim.runner.run (wall time including building the tables, fresh subprocess):")
-    print(f"   2 workers: {R} reps in {two['wall_s']:.1f} s = {reps_per_s_two:.1f} reps/s"
-          f" -> {s_1000_two:.1f} s for 1000 reps"
-          + (" (scaled)" if R != 1000 else "")
-          + f"  (target <= {TARGET_S_1000:g} s: {verdict(s_1000_two <= TARGET_S_1000)})")
-    print(f"   1 worker:  {R1} reps in {one['wall_s']:.1f} s = {reps_per_s_one:.1f} reps/s"
-          f" -> {s_1000_one:.1f} s for 1000 reps" + (" (scaled)" if R1 != 1000 else ""))
+    print(
+        f"   2 workers: {R} reps in {two['wall_s']:.1f} s = {reps_per_s_two:.1f} reps/s"
+        f" -> {s_1000_two:.1f} s for 1000 reps"
+        + (" (scaled)" if R != 1000 else "")
+        + f"  (target <= {TARGET_S_1000:g} s: {verdict(s_1000_two <= TARGET_S_1000)})"
+    )
+    print(
+        f"   1 worker:  {R1} reps in {one['wall_s']:.1f} s = {reps_per_s_one:.1f} reps/s"
+        f" -> {s_1000_one:.1f} s for 1000 reps" + (" (scaled)" if R1 != 1000 else "")
+    )
     if R1 != R:
         print(f"   (1 worker timed on {R1} reps instead of {R} to keep the run short; scaled linearly)")
     print(f"   speedup 2 vs 1 workers: {speedup:.2f}x")
-    print(f"5. Peak RSS of the 2-worker run: parent {self_mb:.0f} MB + largest child {child_mb:.0f} MB"
-          f" = {peak_mb:.0f} MB  (target < {TARGET_RSS_MB:g} MB: {verdict(peak_mb < TARGET_RSS_MB)})")
-    print(f"   getrusage gives the largest child's peak, not a sum: with both workers at that peak,"
-          f" at most {upper_mb:.0f} MB"
-          + (f"; sampled sum of the process tree every 0.1 s: {sampled_mb:.0f} MB" if sampled_mb else ""))
-    print("   (MB = MiB; ru_maxrss is in KiB on Linux; a forked child's RSS counts pages shared with the parent)")
+    print(
+        f"5. Peak RSS of the 2-worker run: parent {self_mb:.0f} MB + largest child {child_mb:.0f} MB"
+        f" = {peak_mb:.0f} MB  (target < {TARGET_RSS_MB:g} MB: {verdict(peak_mb < TARGET_RSS_MB)})"
+    )
+    print(
+        f"   getrusage gives the largest child's peak, not a sum: with both workers at that peak,"
+        f" at most {upper_mb:.0f} MB"
+        + (f"; sampled sum of the process tree every 0.1 s: {sampled_mb:.0f} MB" if sampled_mb else "")
+    )
+    print(
+        "   (MB = MiB; ru_maxrss is in KiB on Linux; a forked child's RSS counts pages shared with the parent)"
+    )
 
     cli = run_store_child(R, 2)
     cli_mb = cli["sampled_peak_kib"] / 1024 if cli["sampled_peak_kib"] else None
-    print(f"6. The command line's path (tables streamed to a results folder, as `python -m sim run --workers 2"
-          f" --no-plots`):\n   {R} reps in {cli['wall_s']:.1f} s; peak RSS of the whole process tree"
-          + (f" {cli_mb:.0f} MB  (target < {TARGET_RSS_MB:g} MB: {verdict(cli_mb < TARGET_RSS_MB)})" if cli_mb else " n/a"))
+    print(
+        f"6. The command line's path (tables streamed to a results folder, as `python -m sim run --workers 2"
+        f" --no-plots`):\n   {R} reps in {cli['wall_s']:.1f} s; peak RSS of the whole process tree"
+        + (
+            f" {cli_mb:.0f} MB  (target < {TARGET_RSS_MB:g} MB: {verdict(cli_mb < TARGET_RSS_MB)})"
+            if cli_mb
+            else " n/a"
+        )
+    )
     print("   sim.run() in a notebook keeps every table in memory (item 5); the command line does not.")
 
     load_end = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     if two["other_cores"] is not None:
-        print(f"   Other processes on the machine used on average {two['other_cores']:.2f} cores during the"
-              f" 2-worker run and {one['other_cores']:.2f} during the 1-worker run (of {os.cpu_count()});\n"
-              f"   the 2-worker subprocess used {two['own_cpu_s'] / two['subprocess_wall_s']:.2f} cores itself."
-              " Anything above ~0.1 slows the figures, the 2-worker run most: rerun on a quiet machine.")
+        print(
+            f"   Other processes on the machine used on average {two['other_cores']:.2f} cores during the"
+            f" 2-worker run and {one['other_cores']:.2f} during the 1-worker run (of {os.cpu_count()});\n"
+            f"   the 2-worker subprocess used {two['own_cpu_s'] / two['subprocess_wall_s']:.2f} cores itself."
+            " Anything above ~0.1 slows the figures, the 2-worker run most: rerun on a quiet machine."
+        )
     if load_start is not None:
         print(f"Load average (1 min) at start {load_start:.2f}, at end {load_end:.2f}.")
 
     figures = {
-        "scenario": SCENARIO, "years": params.years, "seed": seed, "cores": os.cpu_count(),
+        "scenario": SCENARIO,
+        "years": params.years,
+        "seed": seed,
+        "cores": os.cpu_count(),
         "quick": args.quick,
         "reps_timed": args.reps_time,
         "s_per_rep": round(s_per_rep, 5),
@@ -356,14 +401,20 @@ def main(argv=None) -> int:
         "cli_peak_rss_mb_2_workers_sampled": round(cli_mb, 1) if cli_mb else None,
         "loadavg_1min_start": round(load_start, 2) if load_start is not None else None,
         "loadavg_1min_end": round(load_end, 2) if load_end is not None else None,
-        "other_cores_during_2_workers": round(two["other_cores"], 2) if two["other_cores"] is not None else None,
-        "other_cores_during_1_worker": round(one["other_cores"], 2) if one["other_cores"] is not None else None,
+        "other_cores_during_2_workers": round(two["other_cores"], 2)
+        if two["other_cores"] is not None
+        else None,
+        "other_cores_during_1_worker": round(one["other_cores"], 2)
+        if one["other_cores"] is not None
+        else None,
         "targets": {
             "ratio_vs_simpy": {"max": TARGET_RATIO, "pass": ratio <= TARGET_RATIO},
             "s_for_1000_reps_2_workers": {"max": TARGET_S_1000, "pass": s_1000_two <= TARGET_S_1000},
             "peak_rss_mb_2_workers": {"lt": TARGET_RSS_MB, "pass": peak_mb < TARGET_RSS_MB},
-            "cli_peak_rss_mb_2_workers_sampled": {"lt": TARGET_RSS_MB,
-                                                  "pass": bool(cli_mb) and cli_mb < TARGET_RSS_MB},
+            "cli_peak_rss_mb_2_workers_sampled": {
+                "lt": TARGET_RSS_MB,
+                "pass": bool(cli_mb) and cli_mb < TARGET_RSS_MB,
+            },
         },
     }
     print(json.dumps(figures))

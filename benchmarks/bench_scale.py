@@ -28,6 +28,7 @@ exits non-zero because a target is missed. Run it on a quiet machine: other
 load slows the 2-worker and Dask runs most (the report gives the average
 number of cores other processes used during each run).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -65,8 +66,9 @@ CHILD = textwrap.dedent(r"""
 def run_child(reps: int, workers: int, dask: str = "-", years: str = "-") -> dict:
     """One run into a temporary store, in a fresh subprocess (see ``measure.run_child``)."""
     with tempfile.TemporaryDirectory() as tmp:
-        return measure.run_child(CHILD, SCENARIO, os.path.join(tmp, "store"), str(reps),
-                                 str(workers), dask, years)
+        return measure.run_child(
+            CHILD, SCENARIO, os.path.join(tmp, "store"), str(reps), str(workers), dask, years
+        )
 
 
 def verdict(key: str, value: float) -> str:
@@ -89,17 +91,33 @@ def main(argv=None) -> int:
     if args.quick:
         args.reps_speed, args.reps_mem_small, args.reps_mem_large, args.years = 40, 20, 80, "2"
     R = args.reps_speed
-    print(f"rdgap scale benchmark: {SCENARIO}, years {args.years if args.years != '-' else 'scenario'}, "
-          f"{os.cpu_count()} cores, Python {platform.python_version()}", flush=True)
+    print(
+        f"rdgap scale benchmark: {SCENARIO}, years {args.years if args.years != '-' else 'scenario'}, "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}",
+        flush=True,
+    )
 
     one = run_child(R, 1, years=args.years)
-    print(f"1 local worker : {R} reps in {one['wall_s']:.1f} s (other load {one['other_cores']} cores)", flush=True)
+    print(
+        f"1 local worker : {R} reps in {one['wall_s']:.1f} s (other load {one['other_cores']} cores)",
+        flush=True,
+    )
     two = run_child(R, 2, years=args.years)
-    print(f"2 local workers: {R} reps in {two['wall_s']:.1f} s (other load {two['other_cores']} cores)", flush=True)
+    print(
+        f"2 local workers: {R} reps in {two['wall_s']:.1f} s (other load {two['other_cores']} cores)",
+        flush=True,
+    )
     dsk = run_child(R, 2, dask="local", years=args.years)
-    print(f"Dask, 2 workers: {R} reps in {dsk['wall_s']:.1f} s (other load {dsk['other_cores']} cores)", flush=True)
+    print(
+        f"Dask, 2 workers: {R} reps in {dsk['wall_s']:.1f} s (other load {dsk['other_cores']} cores)",
+        flush=True,
+    )
     if args.skip_memory:
-        small = large = {"sampled_peak_kib": float("nan"), "self_maxrss_kib": float("nan"), "other_cores": None}
+        small = large = {
+            "sampled_peak_kib": float("nan"),
+            "self_maxrss_kib": float("nan"),
+            "other_cores": None,
+        }
     else:
         small = run_child(args.reps_mem_small, 2, years=args.years)
         large = run_child(args.reps_mem_large, 2, years=args.years)
@@ -107,31 +125,51 @@ def main(argv=None) -> int:
     dask_ratio = dsk["wall_s"] / two["wall_s"]
     rss_ratio = large["sampled_peak_kib"] / small["sampled_peak_kib"]
     mib = lambda kib: kib / 1024  # noqa: E731
-    print(f"memory: peak RSS of the process tree {mib(small['sampled_peak_kib']):.0f} MiB for "
-          f"{args.reps_mem_small} reps, {mib(large['sampled_peak_kib']):.0f} MiB for {args.reps_mem_large} "
-          f"(parent alone {mib(small['self_maxrss_kib']):.0f} and {mib(large['self_maxrss_kib']):.0f} MiB)")
+    print(
+        f"memory: peak RSS of the process tree {mib(small['sampled_peak_kib']):.0f} MiB for "
+        f"{args.reps_mem_small} reps, {mib(large['sampled_peak_kib']):.0f} MiB for {args.reps_mem_large} "
+        f"(parent alone {mib(small['self_maxrss_kib']):.0f} and {mib(large['self_maxrss_kib']):.0f} MiB)"
+    )
     print(f"speedup 2 vs 1 workers {speedup:.2f}x: {verdict('speedup_2_vs_1', speedup)}")
     print(f"Dask / local pool      {dask_ratio:.2f}x: {verdict('dask_vs_local', dask_ratio)}")
-    print(f"RSS {args.reps_mem_large} / {args.reps_mem_small} reps  {rss_ratio:.2f}x: {verdict('rss_ratio', rss_ratio)}")
+    print(
+        f"RSS {args.reps_mem_large} / {args.reps_mem_small} reps  {rss_ratio:.2f}x: {verdict('rss_ratio', rss_ratio)}"
+    )
     figures = {
-        "scenario": SCENARIO, "years": args.years, "cores": os.cpu_count(), "reps_speed": R,
-        "wall_s_1_worker": round(one["wall_s"], 2), "wall_s_2_workers": round(two["wall_s"], 2),
-        "wall_s_dask_2_workers": round(dsk["wall_s"], 2), "speedup_2_vs_1": round(speedup, 3),
+        "scenario": SCENARIO,
+        "years": args.years,
+        "cores": os.cpu_count(),
+        "reps_speed": R,
+        "wall_s_1_worker": round(one["wall_s"], 2),
+        "wall_s_2_workers": round(two["wall_s"], 2),
+        "wall_s_dask_2_workers": round(dsk["wall_s"], 2),
+        "speedup_2_vs_1": round(speedup, 3),
         "dask_vs_local": round(dask_ratio, 3),
-        "reps_mem_small": args.reps_mem_small, "reps_mem_large": args.reps_mem_large,
+        "reps_mem_small": args.reps_mem_small,
+        "reps_mem_large": args.reps_mem_large,
         "peak_rss_mib_small": round(mib(small["sampled_peak_kib"]), 1),
         "peak_rss_mib_large": round(mib(large["sampled_peak_kib"]), 1),
         "parent_maxrss_mib_small": round(mib(small["self_maxrss_kib"]), 1),
         "parent_maxrss_mib_large": round(mib(large["self_maxrss_kib"]), 1),
         "rss_ratio": round(rss_ratio, 3),
-        "other_cores": {"1_worker": one["other_cores"], "2_workers": two["other_cores"],
-                        "dask": dsk["other_cores"], "mem_small": small["other_cores"],
-                        "mem_large": large["other_cores"]},
-        "targets": {k: {"op": op, "target": t,
-                        "pass": None if v != v else (v >= t if op == ">=" else v <= t)}
-                    for k, (op, t), v in ((k, TARGETS[k], val) for k, val in
-                                          (("speedup_2_vs_1", speedup), ("dask_vs_local", dask_ratio),
-                                           ("rss_ratio", rss_ratio)))},
+        "other_cores": {
+            "1_worker": one["other_cores"],
+            "2_workers": two["other_cores"],
+            "dask": dsk["other_cores"],
+            "mem_small": small["other_cores"],
+            "mem_large": large["other_cores"],
+        },
+        "targets": {
+            k: {"op": op, "target": t, "pass": None if v != v else (v >= t if op == ">=" else v <= t)}
+            for k, (op, t), v in (
+                (k, TARGETS[k], val)
+                for k, val in (
+                    ("speedup_2_vs_1", speedup),
+                    ("dask_vs_local", dask_ratio),
+                    ("rss_ratio", rss_ratio),
+                )
+            )
+        },
     }
     print(json.dumps(figures).replace("NaN", "null"))
     return 0

@@ -4,6 +4,7 @@ Process-tree memory from /proc, the machine's busy CPU time (to tell when
 other processes disturbed a timing), and running a child Python script with
 this folder importable.
 """
+
 from __future__ import annotations
 
 import json
@@ -88,8 +89,9 @@ def run_child(code: str, *args: str) -> dict:
     ``other_cores`` (how many cores other processes used meanwhile)."""
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [HERE, os.environ.get("PYTHONPATH")])))
     b0, t0, w0 = busy_cpu_s(), os.times(), time.perf_counter()
-    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
-                         check=False, env=env)
+    out = subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, check=False, env=env
+    )
     b1, t1, w1 = busy_cpu_s(), os.times(), time.perf_counter()
     if out.returncode != 0:
         sys.stderr.write(out.stderr)

@@ -3,6 +3,7 @@ measured numbers from its scenario. Used by ``python -m sim figures DIR``,
 the README and notebook 01. Nothing here sets an outcome: every number is
 read off simulated tables.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -20,14 +21,17 @@ GPT35 = 24.41  # the leader's public capability at 2022-11-30 (chatgpt_race)
 
 @lru_cache(maxsize=16)
 def _run(scenario: str, reps: int, seed: int, workers: int, overrides: tuple = ()):
-    return sim.run(scenario, reps=reps, seed=seed, workers=workers, progress=False,
-                   overrides=dict(overrides))
+    return sim.run(scenario, reps=reps, seed=seed, workers=workers, progress=False, overrides=dict(overrides))
 
 
 def _quantiles(x) -> dict:
     x = pd.Series(x, dtype=float).dropna()
-    return {"median": round(float(x.median()), 3), "q05": round(float(x.quantile(0.05)), 3),
-            "q95": round(float(x.quantile(0.95)), 3), "n": int(len(x))}
+    return {
+        "median": round(float(x.median()), 3),
+        "q05": round(float(x.quantile(0.05)), 3),
+        "q95": round(float(x.quantile(0.95)), 3),
+        "n": int(len(x)),
+    }
 
 
 def claimed_and_true(res, start_month=12, end_month=24, team="cheap_chat"):
@@ -46,11 +50,20 @@ def s1_claimed_vs_true(reps=100, seed=1, workers=2):
     tr = res.trajectories
     lead = tr[tr.team == "leader"].set_index(["rep", "t_days"]).score
     me = tr[tr.team == "cheap_chat"].set_index(["rep", "t_days"])
-    df = pd.concat([
-        (me.measured_score / lead).rename("share").reset_index().assign(kind="claimed (measured)"),
-        (me.score / lead).rename("share").reset_index().assign(kind="true")])
-    fig = plot_series(df, "kind", "share", res.start_date, ylabel="score as a share of the leader's",
-                      title="S1: a cheap chat model claims far more than it has")
+    df = pd.concat(
+        [
+            (me.measured_score / lead).rename("share").reset_index().assign(kind="claimed (measured)"),
+            (me.score / lead).rename("share").reset_index().assign(kind="true"),
+        ]
+    )
+    fig = plot_series(
+        df,
+        "kind",
+        "share",
+        res.start_date,
+        ylabel="score as a share of the leader's",
+        title="S1: a cheap chat model claims far more than it has",
+    )
     claimed, true = claimed_and_true(res)
     return fig, {"claimed_share_year2": _quantiles(claimed), "true_share_year2": _quantiles(true)}
 
@@ -69,20 +82,29 @@ def s2_spend(reps=100, seed=1, workers=2):
         s = spend.xs(rep, level="rep")
         return float(s[s.index <= t].iloc[-1])
 
-    rows = [{"rep": r, "first chat model": spent(r, t),
-             "GPT-3.5 level (or all spent, if never)": spent(r, reached.get(r, end))}
-            for r, t in first.items()]
+    rows = [
+        {
+            "rep": r,
+            "first chat model": spent(r, t),
+            "GPT-3.5 level (or all spent, if never)": spent(r, reached.get(r, end)),
+        }
+        for r, t in first.items()
+    ]
     df = pd.DataFrame(rows).melt("rep", var_name="milestone", value_name="spend_usd")
     import matplotlib.pyplot as plt
     import seaborn as sns
+
     fig, ax = plt.subplots(figsize=(7, 4))
     sns.boxplot(df, x="milestone", y="spend_usd", ax=ax, log_scale=True)
     ax.set_ylabel("cumulative spend (US$)")
     ax.set_title("S2: a chat model is cheap, GPT-3.5 level is not")
     wide = pd.DataFrame(rows)
     ratio = wide.iloc[:, 2] / wide.iloc[:, 1]
-    return fig, {"first_chat_usd": _quantiles(wide["first chat model"]), "ratio": _quantiles(ratio),
-                 "share_reached_gpt35": round(len(reached) / reps, 3)}
+    return fig, {
+        "first_chat_usd": _quantiles(wide["first chat model"]),
+        "ratio": _quantiles(ratio),
+        "share_reached_gpt35": round(len(reached) / reps, 3),
+    }
 
 
 def s8_s9_race(reps=100, seed=20221130, workers=2):
@@ -94,24 +116,44 @@ def s8_s9_race(reps=100, seed=20221130, workers=2):
     months = mine.groupby("rep").t_days.min().reindex(range(reps)) / DAYS_PER_MONTH
     fig = plot_gap(res.gap, start_date=res.start_date)
     fig.axes[0].set_title("S9: months behind the leader in the race after ChatGPT")
-    return fig, {"run_days": _quantiles(runs.duration_days),
-                 "strong_follower_months_to_gpt35": _quantiles(months),
-                 "never_within_horizon": round(float(months.isna().mean()), 3)}
+    return fig, {
+        "run_days": _quantiles(runs.duration_days),
+        "strong_follower_months_to_gpt35": _quantiles(months),
+        "never_within_horizon": round(float(months.isna().mean()), 3),
+    }
 
 
 def s10_talent(reps=100, seed=10, workers=2):
     """S10: equal compute, worse decisions and slower iteration; and with the leader's."""
     worse = _run("talent_and_decisions", reps, seed, workers)
-    better = _run("talent_and_decisions", reps, seed, workers,
-                  (("teams.equal_compute.decision_quality", 0.95), ("teams.equal_compute.prep_days", 15.0)))
-    df = pd.concat([worse.gap.assign(variant="own decisions and iteration"),
-                    better.gap.assign(variant="the leader's decisions and iteration")])
-    fig = plot_series(df, "variant", "months_behind", worse.start_date, ylabel="months behind",
-                      title="S10: equal compute does not close the gap")
+    better = _run(
+        "talent_and_decisions",
+        reps,
+        seed,
+        workers,
+        (("teams.equal_compute.decision_quality", 0.95), ("teams.equal_compute.prep_days", 15.0)),
+    )
+    df = pd.concat(
+        [
+            worse.gap.assign(variant="own decisions and iteration"),
+            better.gap.assign(variant="the leader's decisions and iteration"),
+        ]
+    )
+    fig = plot_series(
+        df,
+        "variant",
+        "months_behind",
+        worse.start_date,
+        ylabel="months behind",
+        title="S10: equal compute does not close the gap",
+    )
     late = lambda r: window_mean(r.gap, 48, 60).set_index("rep").months_behind  # noqa: E731
     early = window_mean(worse.gap, 6, 12).set_index("rep").months_behind
-    return fig, {"widened_share": round(float((late(worse) > early).mean()), 3),
-                 "late_months_own": _quantiles(late(worse)), "late_months_leaders": _quantiles(late(better))}
+    return fig, {
+        "widened_share": round(float((late(worse) > early).mean()), 3),
+        "late_months_own": _quantiles(late(worse)),
+        "late_months_leaders": _quantiles(late(better)),
+    }
 
 
 def s12_open_source(reps=100, seed=12, workers=2):
@@ -125,33 +167,48 @@ def s12_open_source(reps=100, seed=12, workers=2):
     c = closure / DAYS_PER_MONTH
     before = window_mean(res.gap, c - 6, c).set_index("rep").months_behind
     after = window_mean(res.gap, c, c + 12).set_index("rep").months_behind
-    return fig, {"before": _quantiles(before), "after": _quantiles(after),
-                 "jump": _quantiles(after - before),
-                 "share_jump_at_least_6": round(float(((after - before) >= 6).mean()), 3)}
+    return fig, {
+        "before": _quantiles(before),
+        "after": _quantiles(after),
+        "jump": _quantiles(after - before),
+        "share_jump_at_least_6": round(float(((after - before) >= 6).mean()), 3),
+    }
 
 
 def s13_s14_step_vs_burn(reps=100, seed=13, workers=2):
     """S11, S13, S14: step by step against burning money (capability gap, OOM)."""
     res = _run("step_by_step_vs_burn_money", reps, seed, workers)
-    fig = plot_series(res.gap, "follower", "capability_gap", res.start_date,
-                      ylabel="capability gap to the leader (OOM)",
-                      title="S13/S14: step by step against burning money")
+    fig = plot_series(
+        res.gap,
+        "follower",
+        "capability_gap",
+        res.start_date,
+        ylabel="capability gap to the leader (OOM)",
+        title="S13/S14: step by step against burning money",
+    )
     late = window_mean(res.gap, 48, 60, value="capability_gap").pivot(
-        index="rep", columns="follower", values="capability_gap")
+        index="rep", columns="follower", values="capability_gap"
+    )
     ev = res.events[res.events.kind.isin(["run", "experiment"])]
     gpu_days = (ev.gpus * ev.duration_days).groupby([ev.rep, ev.team]).sum().unstack()
     tr = res.trajectories
-    gain = (tr.pivot_table(index="rep", columns="team", values="capability", aggfunc="last")
-            - tr[tr.t_days == 0].pivot(index="rep", columns="team", values="capability")).clip(lower=0.05)
+    gain = (
+        tr.pivot_table(index="rep", columns="team", values="capability", aggfunc="last")
+        - tr[tr.t_days == 0].pivot(index="rep", columns="team", values="capability")
+    ).clip(lower=0.05)
     per_oom = gpu_days / gain
-    return fig, {"stepper_smaller_gap_share": round(float((late.stepper < late.burner).mean()), 3),
-                 "late_gap_stepper": _quantiles(late.stepper), "late_gap_burner": _quantiles(late.burner),
-                 "burner_more_gpu_days_per_oom_share": round(float((per_oom.burner > per_oom.stepper).mean()), 3)}
+    return fig, {
+        "stepper_smaller_gap_share": round(float((late.stepper < late.burner).mean()), 3),
+        "late_gap_stepper": _quantiles(late.stepper),
+        "late_gap_burner": _quantiles(late.burner),
+        "burner_more_gpu_days_per_oom_share": round(float((per_oom.burner > per_oom.stepper).mean()), 3),
+    }
 
 
 def s6_s7_fab(reps=100, seed=5, workers=2):
     """S6 and S7: the follower fab's yield and cost of 25 good wafers, and what it spends in a year."""
     from models.fab.plots import plot_cost_per_25_good
+
     res = _run("know_how_price", reps, seed, workers)
     tr = res.trajectories
     start = tr[tr.t_days == 0].set_index(["rep", "team"])
@@ -160,14 +217,27 @@ def s6_s7_fab(reps=100, seed=5, workers=2):
     end = f[f.t_days == f.t_days.max()].set_index("rep")
     fig = plot_cost_per_25_good(tr, start_date=res.start_date)
     fig.axes[0].set_title("S6/S7: what 25 good wafers cost each fab")
-    return fig, {"yield_ratio_at_start": _quantiles(ratio),
-                 "follower_cost_per_25_good_at_start_usd": _quantiles(start.cost_per_25_good_usd.xs("follower", level="team")),
-                 "follower_yield_gain_in_a_year": _quantiles(end.line_yield / start.line_yield.xs("follower", level="team")),
-                 "follower_spend_in_a_year_usd": _quantiles(end.spend_usd)}
+    return fig, {
+        "yield_ratio_at_start": _quantiles(ratio),
+        "follower_cost_per_25_good_at_start_usd": _quantiles(
+            start.cost_per_25_good_usd.xs("follower", level="team")
+        ),
+        "follower_yield_gain_in_a_year": _quantiles(
+            end.line_yield / start.line_yield.xs("follower", level="team")
+        ),
+        "follower_spend_in_a_year_usd": _quantiles(end.spend_usd),
+    }
 
 
-CLAIMS = {"S1": s1_claimed_vs_true, "S6": s6_s7_fab, "S2": s2_spend, "S9": s8_s9_race, "S10": s10_talent,
-          "S12": s12_open_source, "S13": s13_s14_step_vs_burn}
+CLAIMS = {
+    "S1": s1_claimed_vs_true,
+    "S6": s6_s7_fab,
+    "S2": s2_spend,
+    "S9": s8_s9_race,
+    "S10": s10_talent,
+    "S12": s12_open_source,
+    "S13": s13_s14_step_vs_burn,
+}
 
 
 def make_figures(out_dir, reps: int = 100, workers: int = 2, where: bool = True) -> dict:
@@ -175,6 +245,7 @@ def make_figures(out_dir, reps: int = 100, workers: int = 2, where: bool = True)
     ``where``, ``where_S<n>.png`` for the sweeps over its assumptions), write
     the measured numbers to ``claims.json`` and return them."""
     import json
+
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     numbers = {}
@@ -199,6 +270,7 @@ def _grid(scenario, grid: dict, reps: int, seed: int, workers: int, measure) -> 
     """Run every combination of ``grid`` (dotted key -> values) with the same seed
     (common random numbers) and collect ``measure(results) -> dict`` per point."""
     import itertools
+
     keys = list(grid)
     rows = []
     for values in itertools.product(*grid.values()):
@@ -210,10 +282,19 @@ def _grid(scenario, grid: dict, reps: int, seed: int, workers: int, measure) -> 
 def _heatmap(table: pd.DataFrame, rows: str, cols: str, value: str, title: str):
     import matplotlib.pyplot as plt
     import seaborn as sns
+
     fig, ax = plt.subplots(figsize=(6, 4))
-    sns.heatmap(table.pivot(index=rows, columns=cols, values=value), annot=True, fmt=".2f",
-                vmin=0, vmax=1, cmap="RdBu", center=0.5, ax=ax,
-                cbar_kws={"label": value})
+    sns.heatmap(
+        table.pivot(index=rows, columns=cols, values=value),
+        annot=True,
+        fmt=".2f",
+        vmin=0,
+        vmax=1,
+        cmap="RdBu",
+        center=0.5,
+        ax=ax,
+        cbar_kws={"label": value},
+    )
     ax.set_title(title)
     return fig
 
@@ -223,53 +304,100 @@ def where_s13_holds(reps=50, seed=13, workers=2):
     over how hazardous new scale is (median hazard of a mode) and the
     confounding of diagnosis. (Over the exposure law's slope it did not flip:
     0.88-1.00 for slopes 0-1 and confounding 0-0.3, 40 reps.)"""
+
     def measure(res):
         late = window_mean(res.gap, 48, 60, value="capability_gap").pivot(
-            index="rep", columns="follower", values="capability_gap")
+            index="rep", columns="follower", values="capability_gap"
+        )
         return {"share_stepper_ahead": float((late.stepper < late.burner).mean())}
-    table = _grid("step_by_step_vs_burn_money",
-                  {"world.hazard_median": [0.001, 0.004, 0.015], "world.confounding": [0.0, 0.05, 0.3]},
-                  reps, seed, workers, measure)
-    fig = _heatmap(table, "world.hazard_median", "world.confounding", "share_stepper_ahead",
-                   "S13: where stepping beats burning money")
+
+    table = _grid(
+        "step_by_step_vs_burn_money",
+        {"world.hazard_median": [0.001, 0.004, 0.015], "world.confounding": [0.0, 0.05, 0.3]},
+        reps,
+        seed,
+        workers,
+        measure,
+    )
+    fig = _heatmap(
+        table,
+        "world.hazard_median",
+        "world.confounding",
+        "share_stepper_ahead",
+        "S13: where stepping beats burning money",
+    )
     return fig, table
 
 
 def where_s12_holds(reps=50, seed=12, workers=2):
     """S12: share of replications whose months behind jumps by six months or more
     at closure, over the strength of distillation and the follower's own diagnosis."""
+
     def measure(res):
         c = res.summary["params"]["publishing"]["open_weights_until_days"] / DAYS_PER_MONTH
         before = window_mean(res.gap, c - 6, c).set_index("rep").months_behind
         after = window_mean(res.gap, c, c + 12).set_index("rep").months_behind
         return {"share_jump_6_months": float(((after - before) >= 6).mean())}
-    table = _grid("open_source_era",
-                  {"teams.package_caller.catchup.distill_penalty": [0.05, 0.15, 0.5],
-                   "teams.package_caller.diagnosis": [0.3, 0.7, 1.0]},
-                  reps, seed, workers, measure)
-    fig = _heatmap(table, "teams.package_caller.catchup.distill_penalty", "teams.package_caller.diagnosis",
-                   "share_jump_6_months", "S12: where closing the source shows the gap")
+
+    table = _grid(
+        "open_source_era",
+        {
+            "teams.package_caller.catchup.distill_penalty": [0.05, 0.15, 0.5],
+            "teams.package_caller.diagnosis": [0.3, 0.7, 1.0],
+        },
+        reps,
+        seed,
+        workers,
+        measure,
+    )
+    fig = _heatmap(
+        table,
+        "teams.package_caller.catchup.distill_penalty",
+        "teams.package_caller.diagnosis",
+        "share_jump_6_months",
+        "S12: where closing the source shows the gap",
+    )
     return fig, table
 
 
 def where_s9_holds(reps=50, seed=20221130, workers=2):
     """S9: the strong follower's median months to GPT-3.5 level over its catch-up
     channels (existence proof) and its iteration time (preparation days)."""
+
     def measure(res):
         st = res.staircase
         mine = st[(st.team == "strong_follower") & (st.t_days >= 0) & (st.capability >= GPT35 - 1e-12)]
         months = mine.groupby("rep").t_days.min().reindex(range(reps)) / DAYS_PER_MONTH
         return {"median_months": float(months.fillna(np.inf).median())}
-    table = _grid("chatgpt_race",
-                  {"teams.strong_follower.catchup.existence_proof": [0.0, 0.5, 1.0],
-                   "teams.strong_follower.prep_days": [15.0, 30.0, 60.0], "years": [4.0]},
-                  reps, seed, workers, measure)
+
+    table = _grid(
+        "chatgpt_race",
+        {
+            "teams.strong_follower.catchup.existence_proof": [0.0, 0.5, 1.0],
+            "teams.strong_follower.prep_days": [15.0, 30.0, 60.0],
+            "years": [4.0],
+        },
+        reps,
+        seed,
+        workers,
+        measure,
+    )
     import matplotlib.pyplot as plt
     import seaborn as sns
+
     fig, ax = plt.subplots(figsize=(6, 4))
-    sns.heatmap(table.pivot(index="teams.strong_follower.catchup.existence_proof",
-                            columns="teams.strong_follower.prep_days", values="median_months"),
-                annot=True, fmt=".1f", cmap="viridis", ax=ax, cbar_kws={"label": "median months"})
+    sns.heatmap(
+        table.pivot(
+            index="teams.strong_follower.catchup.existence_proof",
+            columns="teams.strong_follower.prep_days",
+            values="median_months",
+        ),
+        annot=True,
+        fmt=".1f",
+        cmap="viridis",
+        ax=ax,
+        cbar_kws={"label": "median months"},
+    )
     ax.set_title("S9: months to GPT-3.5 level (history: 7.5-12)")
     return fig, table
 
@@ -277,21 +405,40 @@ def where_s9_holds(reps=50, seed=20221130, workers=2):
 def where_s14_holds(reps=50, seed=20221130, workers=2):
     """S14: share of paired replications in which a late follower that never
     diagnoses ends further behind than the learning one, over the exposure law."""
+
     def measure(res_pair):
         return res_pair
+
     rows = []
     for slope in [0.0, 0.5, 1.0]:
         for conf in [0.0, 0.05, 0.3]:
             base = (("world.exposure_slope", slope), ("world.confounding", conf), ("years", 3.0))
             learn = _run("chatgpt_race", reps, seed, workers, base)
-            blind = _run("chatgpt_race", reps, seed, workers, base + (("teams.late_follower.diagnosis", 0.0),))
-            late = lambda r: window_mean(r.gap, 30, 36, value="capability_gap").set_index(  # noqa: E731
-                ["rep", "follower"]).capability_gap.xs("late_follower", level="follower")
-            rows.append({"world.exposure_slope": slope, "world.confounding": conf,
-                         "share_blind_behind": float((late(blind) > late(learn)).mean())})
+            blind = _run(
+                "chatgpt_race", reps, seed, workers, base + (("teams.late_follower.diagnosis", 0.0),)
+            )
+            late = lambda r: (
+                window_mean(r.gap, 30, 36, value="capability_gap")
+                .set_index(  # noqa: E731
+                    ["rep", "follower"]
+                )
+                .capability_gap.xs("late_follower", level="follower")
+            )
+            rows.append(
+                {
+                    "world.exposure_slope": slope,
+                    "world.confounding": conf,
+                    "share_blind_behind": float((late(blind) > late(learn)).mean()),
+                }
+            )
     table = pd.DataFrame(rows)
-    fig = _heatmap(table, "world.exposure_slope", "world.confounding", "share_blind_behind",
-                   "S14: where not learning leaves a larger gap")
+    fig = _heatmap(
+        table,
+        "world.exposure_slope",
+        "world.confounding",
+        "share_blind_behind",
+        "S14: where not learning leaves a larger gap",
+    )
     return fig, table
 
 
@@ -299,59 +446,113 @@ def where_s1_holds(reps=50, seed=1, workers=2):
     """S1: share of replications whose claimed score exceeds the true one by more
     than 0.1 of the leader's (year 2), over how much a team without eval
     know-how overstates itself and how much eval know-how it starts with."""
+
     def measure(res):
         claimed, true = claimed_and_true(res)
         return {"share_overclaiming": float((claimed > true + 0.1).mean())}
-    table = _grid("cheap_chat_model",
-                  {"teams.cheap_chat.eval_optimism": [0.3, 1.0, 1.8],
-                   "teams.cheap_chat.know_how.eval": [0.0, 1.0, 3.0]},
-                  reps, seed, workers, measure)
-    fig = _heatmap(table, "teams.cheap_chat.eval_optimism", "teams.cheap_chat.know_how.eval",
-                   "share_overclaiming", "S1: where a cheap model overclaims")
+
+    table = _grid(
+        "cheap_chat_model",
+        {
+            "teams.cheap_chat.eval_optimism": [0.3, 1.0, 1.8],
+            "teams.cheap_chat.know_how.eval": [0.0, 1.0, 3.0],
+        },
+        reps,
+        seed,
+        workers,
+        measure,
+    )
+    fig = _heatmap(
+        table,
+        "teams.cheap_chat.eval_optimism",
+        "teams.cheap_chat.know_how.eval",
+        "share_overclaiming",
+        "S1: where a cheap model overclaims",
+    )
     return fig, table
 
 
 def where_s10_holds(reps=50, seed=10, workers=2):
     """S10: share of replications in which the equal-compute follower's gap widens
     (year 5 against year 1), over its decision quality and time between runs."""
+
     def measure(res):
         early = window_mean(res.gap, 6, 12).set_index("rep").months_behind
         late = window_mean(res.gap, 48, 60).set_index("rep").months_behind
         return {"share_widened": float((late > early).mean())}
-    table = _grid("talent_and_decisions",
-                  {"teams.equal_compute.decision_quality": [0.6, 0.8, 0.95],
-                   "teams.equal_compute.prep_days": [15.0, 40.0]},
-                  reps, seed, workers, measure)
-    fig = _heatmap(table, "teams.equal_compute.decision_quality", "teams.equal_compute.prep_days",
-                   "share_widened", "S10: where equal compute still falls behind")
+
+    table = _grid(
+        "talent_and_decisions",
+        {
+            "teams.equal_compute.decision_quality": [0.6, 0.8, 0.95],
+            "teams.equal_compute.prep_days": [15.0, 40.0],
+        },
+        reps,
+        seed,
+        workers,
+        measure,
+    )
+    fig = _heatmap(
+        table,
+        "teams.equal_compute.decision_quality",
+        "teams.equal_compute.prep_days",
+        "share_widened",
+        "S10: where equal compute still falls behind",
+    )
     return fig, table
 
 
 def where_s6_holds(reps=50, seed=5, workers=2):
     """S6: the follower fab's median yield ratio at the start, over how much of its
     know-how it has (past fixes per mode) and the route's length (steps)."""
+
     def measure(res):
         tr = res.trajectories
         start = tr[tr.t_days == 0].set_index(["rep", "team"]).line_yield
         ratio = start.xs("follower", level="team") / start.xs("leader", level="team")
         return {"median_yield_ratio": float(ratio.median())}
+
     areas = ["litho", "etch", "deposition", "implant", "cmp", "clean", "metrology"]
     rows = []
     for level in [1.0, 1.3, 1.8, 2.5]:
         for steps in [250, 500, 1000]:
-            over = (("years", 0.05), ("route.steps", steps),
-                    *((f"teams.follower.know_how.{a}", level) for a in areas))
-            rows.append({"follower know-how (fixes per mode)": level, "route steps": steps,
-                         **measure(_run("know_how_price", reps, seed, workers, over))})
+            over = (
+                ("years", 0.05),
+                ("route.steps", steps),
+                *((f"teams.follower.know_how.{a}", level) for a in areas),
+            )
+            rows.append(
+                {
+                    "follower know-how (fixes per mode)": level,
+                    "route steps": steps,
+                    **measure(_run("know_how_price", reps, seed, workers, over)),
+                }
+            )
     table = pd.DataFrame(rows)
     import matplotlib.pyplot as plt
     import seaborn as sns
+
     fig, ax = plt.subplots(figsize=(6, 4))
-    sns.heatmap(table.pivot(index="follower know-how (fixes per mode)", columns="route steps",
-                            values="median_yield_ratio"), annot=True, fmt=".3f", cmap="viridis", ax=ax,
-                cbar_kws={"label": "follower / leader line yield"})
+    sns.heatmap(
+        table.pivot(
+            index="follower know-how (fixes per mode)", columns="route steps", values="median_yield_ratio"
+        ),
+        annot=True,
+        fmt=".3f",
+        cmap="viridis",
+        ax=ax,
+        cbar_kws={"label": "follower / leader line yield"},
+    )
     ax.set_title("S6: the yield ratio is 1/10-1/100 only on long routes")
     return fig, table
 
 
-WHERE = {"S1": where_s1_holds, "S6": where_s6_holds, "S10": where_s10_holds, "S9": where_s9_holds, "S12": where_s12_holds, "S13": where_s13_holds, "S14": where_s14_holds}
+WHERE = {
+    "S1": where_s1_holds,
+    "S6": where_s6_holds,
+    "S10": where_s10_holds,
+    "S9": where_s9_holds,
+    "S12": where_s12_holds,
+    "S13": where_s13_holds,
+    "S14": where_s14_holds,
+}

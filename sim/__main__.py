@@ -1,4 +1,5 @@
 """``python -m sim``: the command line (see :mod:`sim.cli`)."""
+
 import sys
 
 from .cli import main

@@ -1,4 +1,5 @@
 """Money: a budget that accrues at a yearly rate and is spent run by run."""
+
 from __future__ import annotations
 
 DAYS_PER_YEAR = 365.25

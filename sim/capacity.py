@@ -17,12 +17,13 @@ exponential time to repair. A failing idle unit is taken out of service; a
 failing busy unit stops the work it holds, which resumes after the repair
 (the holder's :meth:`SharedCapacity.hold` is extended by the repair time).
 """
+
 from __future__ import annotations
 
 import bisect
 import math
 import numbers
-from typing import Mapping
+from collections.abc import Mapping
 
 import simpy
 from simpy.resources.base import BaseResource, Get, Put
@@ -37,11 +38,28 @@ class CapacityRequest(Put):
     cancels the request if it is still waiting, and releases it otherwise.
     """
 
-    __slots__ = ("amount", "owner", "priority", "due", "work", "time", "usage_since", "key",
-                 "held_up", "repair_until")
+    __slots__ = (
+        "amount",
+        "owner",
+        "priority",
+        "due",
+        "work",
+        "time",
+        "usage_since",
+        "key",
+        "held_up",
+        "repair_until",
+    )
 
-    def __init__(self, resource: SharedCapacity, amount: int = 1, owner: str = "",
-                 priority: float = 0, due: float = math.inf, work: float = 1.0):
+    def __init__(
+        self,
+        resource: SharedCapacity,
+        amount: int = 1,
+        owner: str = "",
+        priority: float = 0,
+        due: float = math.inf,
+        work: float = 1.0,
+    ):
         if type(amount) is not int:  # fast path for the common plain int
             if isinstance(amount, bool) or not isinstance(amount, numbers.Integral):
                 raise ValueError(f"amount must be an int >= 1, got {amount!r}")
@@ -54,11 +72,11 @@ class CapacityRequest(Put):
         self.amount = amount
         self.owner = owner
         self.priority = priority
-        self.due = due      # time the owner wants the work done by (critical ratio)
-        self.work = work    # work left to the owner's goal, in time units (critical ratio)
+        self.due = due  # time the owner wants the work done by (critical ratio)
+        self.work = work  # work left to the owner's goal, in time units (critical ratio)
         self.time = resource._env.now  # time of request
         self.usage_since: float | None = None  # time of grant
-        self.held_up = 0.0       # repair time added to the current hold, not yet waited
+        self.held_up = 0.0  # repair time added to the current hold, not yet waited
         self.repair_until = -math.inf  # the unit it holds is under repair until then
         resource._seq += 1
         # Sort key of the queue: arrival order, behind priority if the policy uses it.
@@ -127,8 +145,14 @@ class SharedCapacity(BaseResource):
 
     PutQueue = _KeyedQueue
 
-    def __init__(self, env: simpy.Environment, capacity: int, policy: str = "fifo",
-                 shares: Mapping[str, float] | None = None, record_waits: bool = True):
+    def __init__(
+        self,
+        env: simpy.Environment,
+        capacity: int,
+        policy: str = "fifo",
+        shares: Mapping[str, float] | None = None,
+        record_waits: bool = True,
+    ):
         if isinstance(capacity, bool) or not isinstance(capacity, numbers.Integral) or capacity < 1:
             raise ValueError(f"capacity must be an int >= 1, got {capacity!r}")
         if policy not in POLICIES:
@@ -143,7 +167,7 @@ class SharedCapacity(BaseResource):
         self._in_use = 0
         self._owner_in_use: dict[str, int] = {}
         self._seq = 0
-        self._down_idle = 0   # units broken down while holding no work
+        self._down_idle = 0  # units broken down while holding no work
         # Statistics. Time integrals are sums of finished intervals (waits,
         # holds, outages) plus the open ones at the time asked: no bookkeeping
         # on every change of state, and exact for piecewise-constant state.
@@ -151,17 +175,18 @@ class SharedCapacity(BaseResource):
         self._granted = self._completed = 0
         self._sum_wait = self._sum_in_system = 0.0
         self._sum_cancelled_wait = 0.0  # waits of requests withdrawn before grant
-        self._sum_hold = 0.0            # sum of (release - grant), requests
-        self._sum_hold_units = 0.0      # sum of amount * (release - grant)
-        self._n_down = 0                # units under repair (idle or holding work)
+        self._sum_hold = 0.0  # sum of (release - grant), requests
+        self._sum_hold_units = 0.0  # sum of amount * (release - grant)
+        self._n_down = 0  # units under repair (idle or holding work)
         self._area_down = 0.0
         self._t_down = env.now
         self._breakdowns = 0
         self._record_waits = record_waits
         self._waits: list[tuple[str, float, float]] = []
 
-    def request(self, amount: int = 1, owner: str = "", priority: float = 0,
-                due: float = math.inf, work: float = 1.0) -> CapacityRequest:
+    def request(
+        self, amount: int = 1, owner: str = "", priority: float = 0, due: float = math.inf, work: float = 1.0
+    ) -> CapacityRequest:
         """Ask for ``amount`` units; the returned event fires on grant.
 
         ``due`` (time) and ``work`` (time units left, > 0) are used by the
@@ -258,11 +283,11 @@ class SharedCapacity(BaseResource):
             return 0
         if policy == "critical_ratio":
             now = self._env.now
-            return min(range(len(q)), key=lambda i: (q[i].priority, (q[i].due - now) / q[i].work,
-                                                     q[i].key))
+            return min(range(len(q)), key=lambda i: (q[i].priority, (q[i].due - now) / q[i].work, q[i].key))
         use, shares = self._owner_in_use, self.shares
-        return min(range(len(q)), key=lambda i: (use.get(q[i].owner, 0) / shares.get(q[i].owner, 1.0),
-                                                 q[i].key))
+        return min(
+            range(len(q)), key=lambda i: (use.get(q[i].owner, 0) / shares.get(q[i].owner, 1.0), q[i].key)
+        )
 
     def _do_put(self, event: CapacityRequest) -> bool:
         if event.amount > self.capacity - self._in_use - self._down_idle:

@@ -6,14 +6,15 @@ stderr naming the field, the value and what is allowed. argparse's own usage
 errors also exit 2. Ctrl-C exits 130 and says how to resume. Anything else is
 a bug and is allowed to raise.
 """
+
 from __future__ import annotations
 
 import argparse
 import json
-from concurrent.futures.process import BrokenProcessPool
 import math
 import os
 import sys
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pandas as pd
@@ -30,8 +31,9 @@ def parse_sets(items: list[str] | None) -> dict:
     for item in items or []:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
-            raise ScenarioError(f"--set: {item!r} is not allowed: use dotted.key=value, "
-                                "e.g. --set teams.leader.diagnosis=0.5")
+            raise ScenarioError(
+                f"--set: {item!r} is not allowed: use dotted.key=value, e.g. --set teams.leader.diagnosis=0.5"
+            )
         out[key.strip()] = parse_value(text.strip())
     return out
 
@@ -46,8 +48,11 @@ def _interval(row, tag: str) -> str:
 
 def _ci(row, tag: str, fmt: str = "{:.1f}") -> str:
     """``mean [lo, hi]`` (95% interval of the mean), ``n/a`` where undefined."""
-    vals = [row.get(f"{tag}_{q}") for q in ("mean", "lo", "hi")] if tag != "share_widened" else \
-        [row.get(tag), row.get(f"{tag}_lo"), row.get(f"{tag}_hi")]
+    vals = (
+        [row.get(f"{tag}_{q}") for q in ("mean", "lo", "hi")]
+        if tag != "share_widened"
+        else [row.get(tag), row.get(f"{tag}_lo"), row.get(f"{tag}_hi")]
+    )
     if vals[0] is None or (isinstance(vals[0], float) and math.isnan(vals[0])):
         return "n/a"
     if any(v is None or (isinstance(v, float) and math.isnan(v)) for v in vals[1:]):
@@ -65,21 +70,34 @@ def format_summary(summary: dict) -> str:
     rows = [("follower", "start (months)", "end (months)", f"{window} mean [95% CI]", "widened [95% CI]")]
     for _, row in head.iterrows():
         row = row.to_dict()
-        rows.append((str(row["follower"]), _interval(row, "start"), _interval(row, "end"),
-                     _ci(row, "headline"), _ci(row, "share_widened", "{:.0%}")))
+        rows.append(
+            (
+                str(row["follower"]),
+                _interval(row, "start"),
+                _interval(row, "end"),
+                _ci(row, "headline"),
+                _ci(row, "share_widened", "{:.0%}"),
+            )
+        )
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
-             for r in rows]
+    lines = [
+        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths)))
+        for r in rows
+    ]
     years, leader = summary["years"], summary["leader"]
-    title = (f"{summary['scenario']}: months behind {leader!r}, median [5%, 95%] "
-             f"over {summary['reps']} reps, at the start and after {years:g} year(s)")
+    title = (
+        f"{summary['scenario']}: months behind {leader!r}, median [5%, 95%] "
+        f"over {summary['reps']} reps, at the start and after {years:g} year(s)"
+    )
     out = [title, *lines]
     stop = summary.get("stopping")
     if stop:
         rel = ", ".join(f"{k} {v:.1%}" for k, v in stop["relative_half_width"].items())
         state = "converged" if stop["converged"] else "NOT converged (hit --max-reps)"
-        out.append(f"--reps auto: {state} after {summary['reps']} reps; 95% half-width / mean: {rel} "
-                   f"(target <= {stop['ci']:.0%})")
+        out.append(
+            f"--reps auto: {state} after {summary['reps']} reps; 95% half-width / mean: {rel} "
+            f"(target <= {stop['ci']:.0%})"
+        )
     return "\n".join(out)
 
 
@@ -114,13 +132,17 @@ def _draw_run(out: Path, summary: dict) -> None:
     """gap.png and capability.png from the tables on disk (only the columns the plots need)."""
     from . import plots
     from .results import Results
-    gap = pd.read_parquet(out / "gap.parquet", columns=["rep", "t_days", "follower", "leader", "months_behind"])
+
+    gap = pd.read_parquet(
+        out / "gap.parquet", columns=["rep", "t_days", "follower", "leader", "months_behind"]
+    )
     plots.save_figure(plots.plot_gap(gap, start_date=summary["start_date"]), out / "gap.png")
     del gap
     traj = pd.read_parquet(out / "trajectories.parquet", columns=["rep", "t_days", "team", "capability"])
     res = Results(None, traj, None, None, summary)
     plots.save_figure(res.plot_capability(), out / "capability.png")
     from .results import load_results, model_figures
+
     if model_figures(summary["model"]):  # the model's own figures need its full tables
         load_results(out).save_model_figures(out)
 
@@ -134,10 +156,20 @@ def cmd_run(args) -> int:
     out, resume = _out_resume(args, None)
     if out is None:
         out = Path("results") / runner.resolve(args.scenario, overrides=sets).name
-    summary = runner.run_to_store(args.scenario, out, reps=reps, seed=args.seed, years=args.years,
-                                  overrides=sets, progress=not args.quiet, ci=args.ci,
-                                  max_reps=args.max_reps, at_year=args.at_year, resume=resume,
-                                  **_exec_opts(args))
+    summary = runner.run_to_store(
+        args.scenario,
+        out,
+        reps=reps,
+        seed=args.seed,
+        years=args.years,
+        overrides=sets,
+        progress=not args.quiet,
+        ci=args.ci,
+        max_reps=args.max_reps,
+        at_year=args.at_year,
+        resume=resume,
+        **_exec_opts(args),
+    )
     if not args.no_plots:
         _draw_run(out, summary)
     print(format_summary(summary))
@@ -149,13 +181,26 @@ def cmd_run(args) -> int:
 def cmd_sweep(args) -> int:
     """Run a sweep into a store; print the per-point summary."""
     from . import sweep
+
     base_name = runner.resolve(args.scenario, overrides=parse_sets(args.set)).name
     out, resume = _out_resume(args, Path("results") / f"{base_name}-sweep")
-    res = sweep.run_sweep(args.scenario, args.vary or [], design=args.design, samples=args.samples,
-                          reps=_reps(args.reps), seed=args.seed, years=args.years,
-                          overrides=parse_sets(args.set), out=out, resume=resume,
-                          keep_tables=not args.metrics_only, progress=not args.quiet,
-                          at_year=args.at_year, figures=not args.no_plots, **_exec_opts(args))
+    res = sweep.run_sweep(
+        args.scenario,
+        args.vary or [],
+        design=args.design,
+        samples=args.samples,
+        reps=_reps(args.reps),
+        seed=args.seed,
+        years=args.years,
+        overrides=parse_sets(args.set),
+        out=out,
+        resume=resume,
+        keep_tables=not args.metrics_only,
+        progress=not args.quiet,
+        at_year=args.at_year,
+        figures=not args.no_plots,
+        **_exec_opts(args),
+    )
     cols = ["point", *res["keys"], "follower", "reps", "headline_mean", "headline_lo", "headline_hi"]
     print(f"{res['label']}: mean [95% CI] per point")
     print(res["summary"][cols].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
@@ -175,12 +220,20 @@ def parse_variant(text: str) -> tuple[str, dict]:
 def cmd_compare(args) -> int:
     """Run several scenarios with the same seed and reps; side-by-side table and one gap plot."""
     from . import compare
+
     variants = [parse_variant(a) for a in args.scenarios]
     base = parse_sets(args.set)
     out = Path(args.out) if args.out else Path("results") / "compare"
-    res = compare.run_compare(args.scenarios, [(n, {**base, **o}) for n, o in variants],
-                              reps=_reps(args.reps), seed=args.seed, years=args.years,
-                              progress=not args.quiet, at_year=args.at_year, **_exec_opts(args))
+    res = compare.run_compare(
+        args.scenarios,
+        [(n, {**base, **o}) for n, o in variants],
+        reps=_reps(args.reps),
+        seed=args.seed,
+        years=args.years,
+        progress=not args.quiet,
+        at_year=args.at_year,
+        **_exec_opts(args),
+    )
     compare.write_compare(res, out, figures=not args.no_plots)
     print(compare.format_compare(res))
     print(f"\nwrote {out}/: {', '.join(sorted(p.name for p in out.iterdir() if p.is_file()))}")
@@ -190,14 +243,26 @@ def cmd_compare(args) -> int:
 def cmd_sensitivity(args) -> int:
     """One-at-a-time tornado and Sobol indices of a follower's headline metric."""
     from . import sensitivity
+
     base_name = runner.resolve(args.scenario, overrides=parse_sets(args.set)).name
     out, resume = _out_resume(args, Path("results") / f"{base_name}-sensitivity")
-    res = sensitivity.run_sensitivity(args.scenario, args.params, n=args.n, reps=_reps(args.reps),
-                                      seed=args.seed, years=args.years, follower=args.follower,
-                                      overrides=parse_sets(args.set), out=out, resume=resume,
-                                      progress=not args.quiet, sobol=not args.no_sobol,
-                                      at_year=args.at_year, figures=not args.no_plots,
-                                      **_exec_opts(args))
+    res = sensitivity.run_sensitivity(
+        args.scenario,
+        args.params,
+        n=args.n,
+        reps=_reps(args.reps),
+        seed=args.seed,
+        years=args.years,
+        follower=args.follower,
+        overrides=parse_sets(args.set),
+        out=out,
+        resume=resume,
+        progress=not args.quiet,
+        sobol=not args.no_sobol,
+        at_year=args.at_year,
+        figures=not args.no_plots,
+        **_exec_opts(args),
+    )
     print(sensitivity.format_sensitivity(res))
     print(f"\nwrote {out}/: {', '.join(sorted(p.name for p in out.iterdir() if p.is_file()))}")
     return 0
@@ -206,23 +271,27 @@ def cmd_sensitivity(args) -> int:
 def cmd_plot(args) -> int:
     """Re-draw the figures of a results folder or store (run, sweep or sensitivity)."""
     from . import store as store_mod
+
     d = Path(args.dir)
     kind = store_mod.Store.read(d).manifest["kind"] if store_mod.is_store(d) else "run"
     if not store_mod.is_store(d) and not (d / "summary.json").is_file():
         raise ScenarioError(f"plot: {str(d)!r} is not a results folder or store")
     if kind == "sweep":
         from . import plots, sweep
+
         res = sweep.load_sweep(d)
         plots.save_figure(plots.plot_sweep(res["summary"], res["keys"], res["label"]), d / "sweep.png")
         drawn = ["sweep.png"]
     elif kind == "sensitivity":
         from . import sensitivity
+
         res = sensitivity.load_sensitivity(d)
         sensitivity.write_sensitivity(res, d)
         drawn = ["tornado.png"] + (["sobol.png"] if res["sobol"] is not None else [])
     else:
         from . import plots
         from .results import load_results
+
         res = load_results(d)
         plots.save_figure(res.plot_gap(), d / "gap.png")
         plots.save_figure(res.plot_capability(), d / "capability.png")
@@ -243,6 +312,7 @@ def cmd_list(args) -> int:
 def cmd_figures(args) -> int:
     """Draw the figures registered under ``rdgap.figures`` (e.g. one per seed claim) into a folder."""
     from importlib.metadata import entry_points
+
     if args.reps < 1 or args.workers < 1:
         raise ScenarioError(f"--reps/--workers: {args.reps}/{args.workers} is not allowed: both must be >= 1")
     makers = list(entry_points(group="rdgap.figures"))
@@ -262,8 +332,12 @@ def cmd_show(args) -> int:
 
 
 def _add_exec(p) -> None:
-    p.add_argument("--workers", type=int, default=1,
-                   help="local worker processes, or LocalCluster workers with --dask local (default 1)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="local worker processes, or LocalCluster workers with --dask local (default 1)",
+    )
     g = p.add_mutually_exclusive_group()
     g.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="run on a running Dask scheduler")
     g.add_argument("--dask", choices=["local"], help="start a Dask LocalCluster with --workers workers")
@@ -273,14 +347,25 @@ def _add_common(p, reps_help: str, store: bool = True) -> None:
     p.add_argument("--reps", help=reps_help)
     p.add_argument("--seed", type=int, help="root seed (overrides run.seed)")
     p.add_argument("--years", type=float, help="simulated horizon in years")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="override a parameter, e.g. teams.leader.diagnosis=0.5 (repeatable)")
-    p.add_argument("--at-year", type=float, default=headline.DEFAULT_AT_YEAR,
-                   help="headline metric: months behind, mean over the 6 months before this year (default 5)")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="override a parameter, e.g. teams.leader.diagnosis=0.5 (repeatable)",
+    )
+    p.add_argument(
+        "--at-year",
+        type=float,
+        default=headline.DEFAULT_AT_YEAR,
+        help="headline metric: months behind, mean over the 6 months before this year (default 5)",
+    )
     p.add_argument("--out", help="output folder")
     if store:
-        p.add_argument("--resume", metavar="DIR",
-                       help="continue the interrupted store in DIR (same command line) without recomputing finished parts")
+        p.add_argument(
+            "--resume",
+            metavar="DIR",
+            help="continue the interrupted store in DIR (same command line) without recomputing finished parts",
+        )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--no-plots", action="store_true", help="write no figures")
     _add_exec(p)
@@ -294,38 +379,68 @@ def build_parser() -> argparse.ArgumentParser:
     set_help = "override a parameter, e.g. teams.leader.diagnosis=0.5 (repeatable)"
 
     r = sub.add_parser("run", help="run a scenario and save its results")
-    r.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
-                   help=f"scenario name or TOML path (default {DEFAULT_SCENARIO})")
+    r.add_argument(
+        "scenario",
+        nargs="?",
+        default=DEFAULT_SCENARIO,
+        help=f"scenario name or TOML path (default {DEFAULT_SCENARIO})",
+    )
     _add_common(r, "replications (overrides run.reps), or 'auto' to stop at --ci")
-    r.add_argument("--ci", type=float, default=0.05,
-                   help="with --reps auto: target 95%% half-width over |mean| of the headline metric (default 0.05)")
-    r.add_argument("--max-reps", type=int, default=runner.DEFAULT_MAX_REPS,
-                   help=f"with --reps auto: at most this many reps (default {runner.DEFAULT_MAX_REPS})")
-    r.add_argument("--trace", choices=["lots", "steps"],
-                   help="fab scenarios: events per lot (default) or also per lot-step (sets 'trace')")
+    r.add_argument(
+        "--ci",
+        type=float,
+        default=0.05,
+        help="with --reps auto: target 95%% half-width over |mean| of the headline metric (default 0.05)",
+    )
+    r.add_argument(
+        "--max-reps",
+        type=int,
+        default=runner.DEFAULT_MAX_REPS,
+        help=f"with --reps auto: at most this many reps (default {runner.DEFAULT_MAX_REPS})",
+    )
+    r.add_argument(
+        "--trace",
+        choices=["lots", "steps"],
+        help="fab scenarios: events per lot (default) or also per lot-step (sets 'trace')",
+    )
     r.set_defaults(func=cmd_run)
 
     w = sub.add_parser("sweep", help="run a scenario over a grid or Latin hypercube of parameters")
     w.add_argument("scenario", help="scenario name or TOML path")
-    w.add_argument("--vary", action="append", metavar="KEY=SPEC",
-                   help="key=v1,v2,v3 or key=lo:hi:n (key=lo:hi with --design lhs); repeatable")
+    w.add_argument(
+        "--vary",
+        action="append",
+        metavar="KEY=SPEC",
+        help="key=v1,v2,v3 or key=lo:hi:n (key=lo:hi with --design lhs); repeatable",
+    )
     w.add_argument("--design", choices=["grid", "lhs"], default="grid", help="grid (default) or lhs")
     w.add_argument("--samples", type=int, help="points of a Latin hypercube (default 10)")
-    w.add_argument("--metrics-only", action="store_true",
-                   help="store only per-rep headline figures, not the full tables of every point")
+    w.add_argument(
+        "--metrics-only",
+        action="store_true",
+        help="store only per-rep headline figures, not the full tables of every point",
+    )
     _add_common(w, "replications per point (default the scenario's run.reps)")
     w.set_defaults(func=cmd_sweep)
 
     c = sub.add_parser("compare", help="run scenarios side by side (same seed and reps)")
-    c.add_argument("scenarios", nargs="+", metavar="SCENARIO[@key=value...]",
-                   help="scenario names or paths; @key=value adds overrides to one of them")
+    c.add_argument(
+        "scenarios",
+        nargs="+",
+        metavar="SCENARIO[@key=value...]",
+        help="scenario names or paths; @key=value adds overrides to one of them",
+    )
     _add_common(c, "replications per scenario (default each scenario's run.reps)", store=False)
     c.set_defaults(func=cmd_compare)
 
     e = sub.add_parser("sensitivity", help="one-at-a-time tornado and Sobol indices")
     e.add_argument("scenario", help="scenario name or TOML path")
-    e.add_argument("--params", required=True, metavar="K1,K2=LO:HI,...",
-                   help="dotted keys; default range the scenario value +-50%% within the schema's bounds")
+    e.add_argument(
+        "--params",
+        required=True,
+        metavar="K1,K2=LO:HI,...",
+        help="dotted keys; default range the scenario value +-50%% within the schema's bounds",
+    )
     e.add_argument("--follower", help="follower whose headline metric is analysed (default the first)")
     e.add_argument("--n", type=int, default=16, help="Sobol base samples, a power of two (default 16)")
     e.add_argument("--no-sobol", action="store_true", help="one-at-a-time only")

@@ -15,6 +15,7 @@ The table has one row per follower and figure and one column per scenario:
 ``compare.csv`` holds the numbers in tidy form (scenario, follower, figure
 columns); ``compare_gap.png`` overlays the scenarios' months behind.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,9 +26,20 @@ from . import headline, plots, runner
 from .scenario import ScenarioError
 
 
-def run_compare(labels, variants, *, reps=None, seed=None, years=None, progress=True,
-                at_year: float = headline.DEFAULT_AT_YEAR, workers: int = 1, scheduler=None,
-                dask=None, executor=None) -> dict:
+def run_compare(
+    labels,
+    variants,
+    *,
+    reps=None,
+    seed=None,
+    years=None,
+    progress=True,
+    at_year: float = headline.DEFAULT_AT_YEAR,
+    workers: int = 1,
+    scheduler=None,
+    dask=None,
+    executor=None,
+) -> dict:
     """Run each ``(scenario, overrides)`` of ``variants``; ``labels`` name them.
 
     Returns ``{"labels", "summaries": {label: summary}, "gaps": {label: gap table},
@@ -38,13 +50,21 @@ def run_compare(labels, variants, *, reps=None, seed=None, years=None, progress=
     if len(labels) < 2:
         raise ScenarioError("compare: give at least two scenarios (or variants with @key=value)")
     # validate them all first: a typo in the last one should not cost the runs before it
-    for (name, over) in variants:
+    for name, over in variants:
         runner.resolve(name, reps, seed, years, over)
     summaries, gaps, rows = {}, {}, []
     with runner._executor(executor, workers, scheduler, dask) as ex:
         for label, (name, over) in zip(labels, variants):
-            res = runner.run(name, reps=reps, seed=seed, years=years, overrides=over, progress=progress,
-                             at_year=at_year, executor=ex)
+            res = runner.run(
+                name,
+                reps=reps,
+                seed=seed,
+                years=years,
+                overrides=over,
+                progress=progress,
+                at_year=at_year,
+                executor=ex,
+            )
             summaries[label] = res.summary
             gaps[label] = res.gap[["rep", "t_days", "follower", "leader", "months_behind"]]
             for f in res.summary["followers"]:
@@ -65,7 +85,9 @@ def side_by_side(res: dict) -> pd.DataFrame:
     figures = {
         "headline mean [95% CI]": lambda r: _fmt(r["headline_mean"], r["headline_lo"], r["headline_hi"]),
         "end median [5%, 95%]": lambda r: _fmt(r["end_median"], r["end_q05"], r["end_q95"]),
-        "widened [95% CI]": lambda r: _fmt(r["share_widened"], r["share_widened_lo"], r["share_widened_hi"], True),
+        "widened [95% CI]": lambda r: _fmt(
+            r["share_widened"], r["share_widened_lo"], r["share_widened_hi"], True
+        ),
     }
     rows = []
     for fol in sorted(t["follower"].unique()):
@@ -81,8 +103,10 @@ def side_by_side(res: dict) -> pd.DataFrame:
 def format_compare(res: dict) -> str:
     s0 = next(iter(res["summaries"].values()))
     hl = s0.get("headline", {})
-    title = (f"months behind the leader; headline = mean over months {hl.get('start_month', 0):g}-"
-             f"{hl.get('end_month', 0):g}; {s0['reps']} reps, seed {s0['seed']} for every scenario")
+    title = (
+        f"months behind the leader; headline = mean over months {hl.get('start_month', 0):g}-"
+        f"{hl.get('end_month', 0):g}; {s0['reps']} reps, seed {s0['seed']} for every scenario"
+    )
     return title + "\n" + side_by_side(res).to_string()
 
 

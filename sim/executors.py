@@ -17,10 +17,12 @@ tables do not depend on the executor or the number of workers.
 Use them as context managers; :func:`make_executor` picks one from the
 command-line options.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
 
 from .scenario import ScenarioError
 
@@ -71,8 +73,12 @@ class LocalExecutor:
             return
         if self._pool is None:
             self.__enter__()
-        yield from _bounded(lambda job: self._pool.submit(fn, job), jobs, self.in_flight,
-                            lambda pending: wait(pending, return_when=FIRST_COMPLETED)[0])
+        yield from _bounded(
+            lambda job: self._pool.submit(fn, job),
+            jobs,
+            self.in_flight,
+            lambda pending: wait(pending, return_when=FIRST_COMPLETED)[0],
+        )
 
     def describe(self) -> str:
         return f"local, {self.workers} worker(s)"
@@ -93,8 +99,9 @@ class DaskExecutor:
         start; used in tests).
     """
 
-    def __init__(self, scheduler: str = "local", workers: int = 2, processes: bool = True,
-                 in_flight: int | None = None):
+    def __init__(
+        self, scheduler: str = "local", workers: int = 2, processes: bool = True, in_flight: int | None = None
+    ):
         if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
             raise ScenarioError(f"workers: {workers!r} is not allowed: must be an integer >= 1")
         if scheduler != "local" and "://" not in str(scheduler):
@@ -107,10 +114,12 @@ class DaskExecutor:
 
     def __enter__(self):
         from distributed import Client, LocalCluster
+
         if self.scheduler == "local":
             # one thread per worker: a replication is pure Python and holds the GIL
-            self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1,
-                                        processes=self.processes, dashboard_address=None)
+            self.cluster = LocalCluster(
+                n_workers=self.workers, threads_per_worker=1, processes=self.processes, dashboard_address=None
+            )
             self.client = Client(self.cluster)
         else:
             try:
@@ -136,14 +145,19 @@ class DaskExecutor:
     def imap(self, fn: Callable, jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         """Yield ``(index, fn(jobs[index]))`` as jobs finish (any order)."""
         from distributed import wait as dwait
+
         if self.client is None:
             self.__enter__()
         # more queued than locally: a Dask round trip (scheduler, worker, result)
         # is slower, and a worker must not idle waiting for its next job
         in_flight = self._in_flight or 4 * self._n_workers()
         # pure=False: two jobs with equal arguments are still two computations
-        yield from _bounded(lambda job: self.client.submit(fn, job, pure=False), jobs, in_flight,
-                            lambda pending: dwait(list(pending), return_when="FIRST_COMPLETED").done)
+        yield from _bounded(
+            lambda job: self.client.submit(fn, job, pure=False),
+            jobs,
+            in_flight,
+            lambda pending: dwait(list(pending), return_when="FIRST_COMPLETED").done,
+        )
 
     def describe(self) -> str:
         where = "LocalCluster" if self.scheduler == "local" else self.scheduler
@@ -167,8 +181,9 @@ def _bounded(submit, jobs, in_flight: int, wait_some) -> Iterator[tuple[int, Any
             fut.cancel()
 
 
-def make_executor(workers: int = 1, scheduler: str | None = None, dask: str | None = None,
-                  processes: bool = True):
+def make_executor(
+    workers: int = 1, scheduler: str | None = None, dask: str | None = None, processes: bool = True
+):
     """The executor the options ask for.
 
     ``scheduler`` (``tcp://HOST:PORT``) or ``dask="local"`` select Dask;

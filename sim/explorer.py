@@ -6,13 +6,15 @@ redrawing the gap plot.
 that runs the scenario with the slider values as overrides and redraws, so
 it is tested without a browser.
 """
+
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 
-from . import registry, scenario as scenario_mod
+from . import registry
+from . import scenario as scenario_mod
 from .runner import run
 
 
@@ -28,8 +30,15 @@ class Explorer:
         every slider move reruns)
     """
 
-    def __init__(self, scenario="chatgpt_race", levers: Mapping | None = None, reps: int = 10,
-                 seed: int = 0, years: float | None = None, workers: int = 1):
+    def __init__(
+        self,
+        scenario="chatgpt_race",
+        levers: Mapping | None = None,
+        reps: int = 10,
+        seed: int = 0,
+        years: float | None = None,
+        workers: int = 1,
+    ):
         self.scenario, self.reps, self.seed, self.years, self.workers = scenario, reps, seed, years, workers
         params = scenario_mod.load(scenario)
         if levers is None:
@@ -54,8 +63,15 @@ class Explorer:
             if key not in self.levers:
                 raise scenario_mod.ScenarioError(f"{key}: not one of this explorer's levers")
             self.values[key] = value
-        self.results = run(self.scenario, reps=self.reps, seed=self.seed, years=self.years,
-                           workers=self.workers, overrides=self.values, progress=False)
+        self.results = run(
+            self.scenario,
+            reps=self.reps,
+            seed=self.seed,
+            years=self.years,
+            workers=self.workers,
+            overrides=self.values,
+            progress=False,
+        )
         if self.figure is not None:
             plt.close(self.figure)
         self.figure = self.results.plot_gap()
@@ -68,16 +84,23 @@ class Explorer:
         out = w.Output()
         sliders = {}
         for key, (lo, hi, step) in self.levers.items():
-            sliders[key] = w.FloatSlider(value=float(self.values[key]), min=lo, max=hi, step=step,
-                                         description=key.split(".", 1)[-1], continuous_update=False,
-                                         style={"description_width": "initial"},
-                                         layout=w.Layout(width="480px"))
+            sliders[key] = w.FloatSlider(
+                value=float(self.values[key]),
+                min=lo,
+                max=hi,
+                step=step,
+                description=key.split(".", 1)[-1],
+                continuous_update=False,
+                style={"description_width": "initial"},
+                layout=w.Layout(width="480px"),
+            )
 
         def redraw(_=None):
             with out:
                 out.clear_output(wait=True)
                 self.update(**{k: s.value for k, s in sliders.items()})
                 from IPython.display import display
+
                 display(self.figure)
 
         for s in sliders.values():
@@ -97,7 +120,13 @@ def _flatten(d: Mapping, prefix: str = "") -> dict:
     return out
 
 
-def explore(scenario="chatgpt_race", levers: Mapping | None = None, reps: int = 10, seed: int = 0,
-            years: float | None = None, workers: int = 1):
+def explore(
+    scenario="chatgpt_race",
+    levers: Mapping | None = None,
+    reps: int = 10,
+    seed: int = 0,
+    years: float | None = None,
+    workers: int = 1,
+):
     """Show sliders for a scenario's main levers in a notebook; returns the widget box."""
     return Explorer(scenario, levers, reps, seed, years, workers).widget()

@@ -47,7 +47,7 @@ on a staircase, months behind rises one month per month between releases.
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -235,9 +235,7 @@ def months_behind(
     where defined, else one of ``"no_capability"``, ``"before_record"``,
     ``"beyond_record"``, ``"no_leader_record"`` and months is NaN there.
     """
-    fc, td = np.broadcast_arrays(
-        np.asarray(follower_cap, dtype=float), np.asarray(t_days, dtype=float)
-    )
+    fc, td = np.broadcast_arrays(np.asarray(follower_cap, dtype=float), np.asarray(t_days, dtype=float))
     tau, flag = leader_reach_time(leader_times, leader_caps, fc, atol=atol)
     months = (td - tau) / DAYS_PER_MONTH
     return months, flag
@@ -350,9 +348,7 @@ def gap_table(
 # ---------------------------------------------------------------------------
 def _window_mean_mask(gap: pd.DataFrame, mask: np.ndarray, value: str) -> pd.DataFrame:
     vals = gap[value].astype(float).where(mask)
-    d = pd.DataFrame(
-        {"rep": gap["rep"].to_numpy(), "follower": gap["follower"].to_numpy(), value: vals}
-    )
+    d = pd.DataFrame({"rep": gap["rep"].to_numpy(), "follower": gap["follower"].to_numpy(), value: vals})
     out = d.groupby(["rep", "follower"], sort=True, observed=True)[value].mean()
     out = out.reset_index()
     out["rep"] = out["rep"].astype("int64")
@@ -413,9 +409,7 @@ def _qname(q: float) -> str:
     return f"q{pct:g}".replace(".", "_")
 
 
-def summarise(
-    gap: pd.DataFrame, quantiles: Sequence[float] = (0.05, 0.5, 0.95)
-) -> pd.DataFrame:
+def summarise(gap: pd.DataFrame, quantiles: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
     """One row per follower: months behind across reps at the first and at the
     last grid point, plus the share of reps whose gap widened.
 

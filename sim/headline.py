@@ -33,6 +33,7 @@ number of workers, and the tables equal those of a fixed ``--reps`` run with
 that count (rep r always uses ``Streams(seed, r)``). At ``--max-reps`` the run
 stops unconverged and says so.
 """
+
 from __future__ import annotations
 
 import math
@@ -45,8 +46,16 @@ from . import gap as gap_mod
 
 DEFAULT_AT_YEAR = 5.0
 WINDOW_MONTHS = 6.0
-METRIC_COLUMNS = ["rep", "follower", "start_months", "end_months", "early_months",
-                  "late_months", "widened", "headline_months"]
+METRIC_COLUMNS = [
+    "rep",
+    "follower",
+    "start_months",
+    "end_months",
+    "early_months",
+    "late_months",
+    "widened",
+    "headline_months",
+]
 
 
 def headline_window(years: float, at_year: float = DEFAULT_AT_YEAR) -> tuple[float, float]:
@@ -79,8 +88,11 @@ def rep_metrics(gap: pd.DataFrame, years: float, at_year: float = DEFAULT_AT_YEA
     w = gap_mod.widened(gap).rename(columns={"early": "early_months", "late": "late_months"})
     lo, hi = headline_window(years, at_year)
     h = gap_mod.window_mean(gap, lo, hi).rename(columns={"months_behind": "headline_months"})
-    out = w.merge(at(t0, "start_months"), on=key, how="left").merge(
-        at(t1, "end_months"), on=key, how="left").merge(h, on=key, how="left")
+    out = (
+        w.merge(at(t0, "start_months"), on=key, how="left")
+        .merge(at(t1, "end_months"), on=key, how="left")
+        .merge(h, on=key, how="left")
+    )
     out["rep"] = out["rep"].astype("int64")
     out["follower"] = out["follower"].astype(str)
     for c in METRIC_COLUMNS[2:]:

@@ -11,6 +11,7 @@ release -> spend -> learn -> prepare the next run. The model supplies the
   time and returns an outcome with ``cost_usd``;
 * ``learn(t_days, plan, outcome)``: diagnose, fix, update capability, record.
 """
+
 from __future__ import annotations
 
 

@@ -19,6 +19,7 @@ MIL-HDBK-189C), the mechanism of DESIGN §3.1:
 
 Nothing here knows what an area or an onset means: models supply exposure.
 """
+
 from __future__ import annotations
 
 import math
@@ -53,8 +54,16 @@ class FailureModes:
     areas: tuple
 
     @classmethod
-    def draw(cls, rng: np.random.Generator, areas, onsets, modes_per_band,
-             hazard_median: float, hazard_sigma: float, silent_share) -> "FailureModes":
+    def draw(
+        cls,
+        rng: np.random.Generator,
+        areas,
+        onsets,
+        modes_per_band,
+        hazard_median: float,
+        hazard_sigma: float,
+        silent_share,
+    ) -> FailureModes:
         """Draw modes band by band.
 
         Parameters
@@ -139,9 +148,15 @@ class KnowHow:
         Time constant (months) over which own fixes stop counting as recent.
     """
 
-    def __init__(self, modes: FailureModes, fix_effectiveness: float = 0.7,
-                 codified_share: float = 0.5, retention_per_month: float = 0.95,
-                 absorptive_scale: float = 3.0, absorptive_months: float = 12.0):
+    def __init__(
+        self,
+        modes: FailureModes,
+        fix_effectiveness: float = 0.7,
+        codified_share: float = 0.5,
+        retention_per_month: float = 0.95,
+        absorptive_scale: float = 3.0,
+        absorptive_months: float = 12.0,
+    ):
         self.modes = modes
         self.fix_effectiveness = fix_effectiveness
         self.codified_share = codified_share
@@ -150,22 +165,21 @@ class KnowHow:
         self.absorptive_months = absorptive_months
         n = len(modes)
         self.codified = np.zeros(n)  # hazard share removed for good
-        self.tacit = np.zeros(n)     # hazard share removed, regressing
-        self.residual = np.ones(n)   # share of base hazard still carried (1 = unfixed)
-        self._maturity_key = None    # prefix length the cached maturity was computed for
+        self.tacit = np.zeros(n)  # hazard share removed, regressing
+        self.residual = np.ones(n)  # share of base hazard still carried (1 = unfixed)
+        self._maturity_key = None  # prefix length the cached maturity was computed for
         self._maturity = None
         order = np.argsort(modes.onset, kind="stable")
         if np.any(order != np.arange(n)):
             raise ValueError("FailureModes must be sorted by onset")
         self.t_days = 0.0
-        self._recent = 0.0           # decayed count of own fixes
+        self._recent = 0.0  # decayed count of own fixes
 
     def _update(self) -> None:
         np.subtract(1.0 - self.codified, self.tacit, out=self.residual)
         self._maturity_key = None  # know-how changed
 
-    def seed(self, levels: np.ndarray, up_to: float, absorptive: float = 0.0,
-             practice: float = 0.0) -> None:
+    def seed(self, levels: np.ndarray, up_to: float, absorptive: float = 0.0, practice: float = 0.0) -> None:
         """Set initial know-how from a team's past work up to level ``up_to``.
 
         ``levels`` is the expected number of past fixes per mode at the edge of
@@ -197,12 +211,13 @@ class KnowHow:
             return
         self.t_days += months * DAYS_PER_MONTH
         if self.retention_per_month < 1.0:
-            self.tacit *= self.retention_per_month ** months
+            self.tacit *= self.retention_per_month**months
             self._update()
         self._recent *= math.exp(-months / self.absorptive_months)
 
-    def fix(self, mode: int, effectiveness: float | None = None, codified: float | None = None,
-            own: bool = True) -> None:
+    def fix(
+        self, mode: int, effectiveness: float | None = None, codified: float | None = None, own: bool = True
+    ) -> None:
         """Fix one mode: it keeps ``1 - effectiveness`` of its remaining hazard.
 
         ``own`` fixes (found by the team itself) build absorptive capacity.

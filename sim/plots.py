@@ -8,8 +8,8 @@ ignored - the same as seaborn's ``errorbar=("pi", ...)``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
@@ -18,8 +18,16 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.figure import Figure
 
-__all__ = ["plot_gap", "plot_capability", "plot_series", "save_figure", "plot_sweep", "plot_compare_gap",
-           "plot_tornado", "plot_sobol"]
+__all__ = [
+    "plot_gap",
+    "plot_capability",
+    "plot_series",
+    "save_figure",
+    "plot_sweep",
+    "plot_compare_gap",
+    "plot_tornado",
+    "plot_sobol",
+]
 
 DAYS_PER_YEAR = 365.25
 _BANDS = ((0.05, 0.95, 0.15), (0.25, 0.75, 0.30))  # (lo, hi, alpha)
@@ -70,8 +78,13 @@ def _quantile_frame(df: pd.DataFrame, group: str, value: str) -> pd.DataFrame:
 
 
 def _median_and_bands(
-    ax, df: pd.DataFrame, group: str, value: str, start_date: str | None,
-    order: Sequence[str], steps: bool,
+    ax,
+    df: pd.DataFrame,
+    group: str,
+    value: str,
+    start_date: str | None,
+    order: Sequence[str],
+    steps: bool,
 ) -> None:
     q = _quantile_frame(df, group, value)
     q["x"] = _x(q["t_days"], start_date)
@@ -80,17 +93,28 @@ def _median_and_bands(
         g = q[q[group] == name]
         for lo, hi, alpha in _BANDS:
             ax.fill_between(
-                g["x"], g[f"q{lo:g}"], g[f"q{hi:g}"],
-                color=palette[name], alpha=alpha, linewidth=0,
+                g["x"],
+                g[f"q{lo:g}"],
+                g[f"q{hi:g}"],
+                color=palette[name],
+                alpha=alpha,
+                linewidth=0,
                 step="post" if steps else None,
             )
     # seaborn drops NaN rows and would bridge an undefined stretch with a
     # straight line; draw each contiguous defined run as its own unit instead.
     q["_segment"] = q["q0.5"].isna().groupby(q[group]).cumsum()
     sns.lineplot(
-        data=q.dropna(subset=["q0.5"]), x="x", y="q0.5", hue=group,
-        hue_order=list(order), palette=palette, units="_segment", estimator=None,
-        drawstyle="steps-post" if steps else "default", ax=ax,
+        data=q.dropna(subset=["q0.5"]),
+        x="x",
+        y="q0.5",
+        hue=group,
+        hue_order=list(order),
+        palette=palette,
+        units="_segment",
+        estimator=None,
+        drawstyle="steps-post" if steps else "default",
+        ax=ax,
     )
     ax.set_ylabel("")
 
@@ -134,12 +158,16 @@ def plot_capability(
     if milestones is not None and len(milestones):
         mx = _x(milestones["t_days"], start_date)
         my = milestones["capability"].to_numpy(dtype=float)
-        ax.scatter(mx, my, marker="D", s=30, color="black", zorder=5,
-                   label="leader milestones")
+        ax.scatter(mx, my, marker="D", s=30, color="black", zorder=5, label="leader milestones")
         for xn, y, lab in zip(_x_num(mx, start_date), my, milestones["label"]):
             ax.annotate(
-                str(lab), xy=(xn, y), xytext=(4, 4), textcoords="offset points",
-                fontsize=8, ha="left", va="bottom",
+                str(lab),
+                xy=(xn, y),
+                xytext=(4, 4),
+                textcoords="offset points",
+                fontsize=8,
+                ha="left",
+                va="bottom",
             )
         ax.legend(title="team\n(median; 50%/90% bands)")
     elif ax.get_legend() is not None:
@@ -171,12 +199,16 @@ def plot_sweep(summary: pd.DataFrame, keys: Sequence[str], label: str = "headlin
     palette = dict(zip(followers, sns.color_palette(n_colors=max(len(followers), 1))))
     numeric = [k for k in keys if pd.api.types.is_numeric_dtype(summary[k])]
     full_grid = len(keys) == 2 and len(summary) == (
-        summary[keys[0]].nunique() * summary[keys[1]].nunique() * len(followers))
+        summary[keys[0]].nunique() * summary[keys[1]].nunique() * len(followers)
+    )
     if len(keys) == 2 and full_grid:
-        fig, axes = plt.subplots(1, len(followers), figsize=(6 * len(followers), 4.5), squeeze=False,
-                                 layout="constrained")
+        fig, axes = plt.subplots(
+            1, len(followers), figsize=(6 * len(followers), 4.5), squeeze=False, layout="constrained"
+        )
         for ax, fol in zip(axes[0], followers):
-            g = summary[summary["follower"] == fol].pivot(index=keys[0], columns=keys[1], values="headline_mean")
+            g = summary[summary["follower"] == fol].pivot(
+                index=keys[0], columns=keys[1], values="headline_mean"
+            )
             sns.heatmap(g, annot=True, fmt=".1f", cmap="viridis", ax=ax, cbar_kws={"label": "months"})
             ax.set_title(fol)
         fig.suptitle(label)
@@ -188,8 +220,9 @@ def plot_sweep(summary: pd.DataFrame, keys: Sequence[str], label: str = "headlin
             x = g[key] if key in numeric else g[key].astype(str)
             if len(keys) == 1:
                 ax.plot(x, g["headline_mean"], marker="o", color=palette[fol], label=fol)
-                ax.fill_between(x, g["headline_lo"], g["headline_hi"], color=palette[fol], alpha=0.2,
-                                linewidth=0)
+                ax.fill_between(
+                    x, g["headline_lo"], g["headline_hi"], color=palette[fol], alpha=0.2, linewidth=0
+                )
             else:
                 ax.scatter(x, g["headline_mean"], color=palette[fol], label=fol, s=18)
         ax.set_xlabel(key)
@@ -216,8 +249,13 @@ def plot_compare_gap(gaps: dict, start_date: str | None = None, ax=None) -> Figu
             if g.empty:
                 continue
             ax.fill_between(g["x"], g["q0.25"], g["q0.75"], color=palette[name], alpha=0.15, linewidth=0)
-            ax.plot(g["x"], g["q0.5"], color=palette[name], linestyle=styles[i % len(styles)],
-                    label=f"{name}: {fol}")
+            ax.plot(
+                g["x"],
+                g["q0.5"],
+                color=palette[name],
+                linestyle=styles[i % len(styles)],
+                label=f"{name}: {fol}",
+            )
     ax.axhline(0.0, color="0.3", linestyle="--", linewidth=1.0, zorder=0)
     _format_x(ax, start_date)
     ax.set_ylabel("months behind (public best)")
@@ -234,10 +272,22 @@ def plot_tornado(oat: pd.DataFrame, baseline: float, label: str = "headline") ->
     fig, ax = plt.subplots(figsize=(8, 0.6 * len(d) + 1.6))
     y = np.arange(len(d))
     # side by side, not stacked: both ends may lie on the same side of the baseline
-    ax.barh(y - 0.2, d["y_lo"] - baseline, height=0.4, left=baseline, color=sns.color_palette()[0],
-            label="low end")
-    ax.barh(y + 0.2, d["y_hi"] - baseline, height=0.4, left=baseline, color=sns.color_palette()[1],
-            label="high end")
+    ax.barh(
+        y - 0.2,
+        d["y_lo"] - baseline,
+        height=0.4,
+        left=baseline,
+        color=sns.color_palette()[0],
+        label="low end",
+    )
+    ax.barh(
+        y + 0.2,
+        d["y_hi"] - baseline,
+        height=0.4,
+        left=baseline,
+        color=sns.color_palette()[1],
+        label="high end",
+    )
     ax.set_yticks(y, [f"{p}\n[{lo:g}, {hi:g}]" for p, lo, hi in zip(d["param"], d["lo"], d["hi"])])
     ax.axvline(baseline, color="0.2", linewidth=1.0)
     ax.set_xlabel(label)
@@ -262,14 +312,23 @@ def plot_sobol(indices: pd.DataFrame, label: str = "headline") -> Figure:
     return fig
 
 
-def plot_series(df: pd.DataFrame, group: str, value: str, start_date: str | None = None,
-                ax=None, ylabel: str | None = None, title: str = "", steps: bool = False) -> Figure:
+def plot_series(
+    df: pd.DataFrame,
+    group: str,
+    value: str,
+    start_date: str | None = None,
+    ax=None,
+    ylabel: str | None = None,
+    title: str = "",
+    steps: bool = False,
+) -> Figure:
     """Any per-replication time series (columns ``rep, t_days, <group>, <value>``):
     median line per group with 50% and 90% bands across replications."""
     fig, ax = _fig_ax(ax)
     order = sorted(df[group].astype(str).unique())
-    _median_and_bands(ax, df.assign(**{group: df[group].astype(str)}), group, value,
-                      start_date, order, steps=steps)
+    _median_and_bands(
+        ax, df.assign(**{group: df[group].astype(str)}), group, value, start_date, order, steps=steps
+    )
     if ax.get_legend() is not None:
         ax.get_legend().set_title(f"{group}\n(median; 50%/90% bands)")
     _format_x(ax, start_date)

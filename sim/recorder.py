@@ -2,6 +2,7 @@
 
 Appending to a DataFrame per event is quadratic; a list of tuples is not.
 """
+
 from __future__ import annotations
 
 import pandas as pd

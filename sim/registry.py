@@ -5,6 +5,7 @@ object with ``Params`` and ``simulate``); scenario folders through
 ``rdgap.scenarios`` (a package whose folder holds ``*.toml``). Tests and
 notebooks may also call :func:`register_model` directly.
 """
+
 from __future__ import annotations
 
 from importlib import import_module

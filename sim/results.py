@@ -1,4 +1,5 @@
 """Results of a run: tidy DataFrames, headline figures, plots, save and load."""
+
 from __future__ import annotations
 
 import json
@@ -49,10 +50,17 @@ class Results:
     CORE = ("events", "trajectories", "gap", "staircase")
 
     @classmethod
-    def from_tables(cls, tables: dict, summary: dict, metrics=None) -> "Results":
+    def from_tables(cls, tables: dict, summary: dict, metrics=None) -> Results:
         extra = {k: v for k, v in tables.items() if k not in cls.CORE}
-        return cls(tables["events"], tables["trajectories"], tables["gap"], tables["staircase"],
-                   summary, metrics=metrics, tables=extra)
+        return cls(
+            tables["events"],
+            tables["trajectories"],
+            tables["gap"],
+            tables["staircase"],
+            summary,
+            metrics=metrics,
+            tables=extra,
+        )
 
     @property
     def start_date(self) -> str:
@@ -72,8 +80,9 @@ class Results:
 
     def plot_capability(self, ax=None):
         """Public capability per team over time, the leader's milestones marked."""
-        return plots.plot_capability(self.trajectories, milestones=self.milestones(),
-                                     start_date=self.start_date, ax=ax)
+        return plots.plot_capability(
+            self.trajectories, milestones=self.milestones(), start_date=self.start_date, ax=ax
+        )
 
     def save(self, out_dir, figures: bool = True) -> Path:
         """Write the tables, ``summary.json`` and (optionally) ``gap.png``, ``capability.png``."""
@@ -108,6 +117,7 @@ class Results:
 def model_figures(model_name: str):
     """The model's figure function (``MODEL.figures``), or None."""
     from . import registry
+
     return getattr(registry.get_model(model_name), "figures", None)
 
 
@@ -119,6 +129,7 @@ def load_results(out_dir, point: int | None = None) -> Results:
     with a ``point`` column first).
     """
     from . import store as store_mod
+
     d = Path(out_dir)
     if store_mod.is_store(d):
         return _load_store(store_mod.Store.read(d), point)
@@ -127,16 +138,26 @@ def load_results(out_dir, point: int | None = None) -> Results:
         raise FileNotFoundError(f"{d}: not a results folder, missing {', '.join(missing)}")
     read = lambda f: pd.read_parquet(d / f)  # noqa: E731
     metrics = read("metrics.parquet") if (d / "metrics.parquet").is_file() else None
-    extra = {f.stem: pd.read_parquet(f) for f in sorted(d.glob("*.parquet"))
-             if f.stem not in (*Results.CORE, "metrics")}
-    return Results(read("events.parquet"), read("trajectories.parquet"), read("gap.parquet"),
-                   read("staircase.parquet"), json.loads((d / "summary.json").read_text()),
-                   metrics=metrics, tables=extra)
+    extra = {
+        f.stem: pd.read_parquet(f)
+        for f in sorted(d.glob("*.parquet"))
+        if f.stem not in (*Results.CORE, "metrics")
+    }
+    return Results(
+        read("events.parquet"),
+        read("trajectories.parquet"),
+        read("gap.parquet"),
+        read("staircase.parquet"),
+        json.loads((d / "summary.json").read_text()),
+        metrics=metrics,
+        tables=extra,
+    )
 
 
 def store_params(spec: dict, point: int | None = None):
     """The validated params of a store's spec (of one sweep point if given)."""
     from . import scenario as scenario_mod
+
     over = spec["points"][point] if point is not None and spec.get("points") else {}
     return scenario_mod.load(spec["params"], over)
 
@@ -154,9 +175,13 @@ def _load_store(store, point: int | None) -> Results:
         summary = json.loads((d / "summary.json").read_text())
     else:
         params = store_params(man["spec"], point if man["kind"] != "run" else None)
-        summary = make_summary(params, metrics.drop(columns=["point"], errors="ignore"),
-                               man.get("history", []), complete=bool(man.get("complete")),
-                               **({"point": point} if point is not None else {}))
+        summary = make_summary(
+            params,
+            metrics.drop(columns=["point"], errors="ignore"),
+            man.get("history", []),
+            complete=bool(man.get("complete")),
+            **({"point": point} if point is not None else {}),
+        )
     for n in Results.CORE:
         tables.setdefault(n, pd.DataFrame())
     return Results.from_tables(tables, summary, metrics)
@@ -188,12 +213,16 @@ def build_tables(params, parts: list[dict]) -> dict[str, pd.DataFrame]:
     trajectories = on_grid(states.drop_duplicates(["rep", "team", "t_days"], keep="last"), grid)
     hist = pd.DataFrame(
         [(rep, team, t, c) for rep in reps for team, t, c, _ in history],
-        columns=["rep", "team", "t_days", "capability"])
+        columns=["rep", "team", "t_days", "capability"],
+    )
     staircase = pd.concat([hist, states[["rep", "team", "t_days", "capability"]]], ignore_index=True)
     staircase = staircase.sort_values(["rep", "team", "t_days"], kind="stable")
     # One row per change of a public best (state rows repeat it after every run).
-    same = ((staircase["rep"] == staircase["rep"].shift()) & (staircase["team"] == staircase["team"].shift())
-            & (staircase["capability"] == staircase["capability"].shift()))
+    same = (
+        (staircase["rep"] == staircase["rep"].shift())
+        & (staircase["team"] == staircase["team"].shift())
+        & (staircase["capability"] == staircase["capability"].shift())
+    )
     staircase = staircase[~same].reset_index(drop=True)
     spend = states[["rep", "team", "t_days", "spend_usd"]]
     gap = gap_mod.gap_table(staircase, grid, params.leader, spend=spend)
@@ -212,16 +241,26 @@ def make_summary(params, metrics: pd.DataFrame, history, **extra) -> dict:
     follower the headline figures with intervals (from per-rep ``metrics``, see
     :mod:`sim.headline`)."""
     from . import headline
+
     at_year = extra.pop("at_year", headline.DEFAULT_AT_YEAR)
     followers = headline.summarise_metrics(metrics)
     lo, hi = headline.headline_window(params.years, at_year)
     summary = {
-        "scenario": params.name, "model": params.model, "seed": params.run.seed,
+        "scenario": params.name,
+        "model": params.model,
+        "seed": params.run.seed,
         "reps": int(metrics["rep"].nunique()) if len(metrics) else 0,
-        "years": params.years, "start_date": str(params.start_date),
-        "leader": params.leader, "version": package_version(),
-        "headline": {"metric": "months_behind window mean", "start_month": lo, "end_month": hi,
-                     "at_year": at_year, "ci": "95% Student-t interval of the mean over reps"},
+        "years": params.years,
+        "start_date": str(params.start_date),
+        "leader": params.leader,
+        "version": package_version(),
+        "headline": {
+            "metric": "months_behind window mean",
+            "start_month": lo,
+            "end_month": hi,
+            "at_year": at_year,
+            "ci": "95% Student-t interval of the mean over reps",
+        },
         "params": params.model_dump(mode="json"),
         "history": [list(h) for h in history],
         "followers": json.loads(followers.to_json(orient="records")),
@@ -233,6 +272,7 @@ def make_summary(params, metrics: pd.DataFrame, history, **extra) -> dict:
 def build_results(params, parts: list[dict]) -> Results:
     """Turn the replications' rows into tables, gap metrics and a summary."""
     from . import headline
+
     tables = build_tables(params, parts)
     metrics = headline.rep_metrics(tables["gap"], params.years)
     summary = make_summary(params, metrics, parts[0]["history"])

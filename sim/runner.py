@@ -13,36 +13,45 @@ seed and reps at every point (common random numbers), optional streaming of
 finished batches to a :class:`~sim.store.Store`, and the ``--reps auto``
 stopping rule of :mod:`sim.headline`.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import headline, registry, scenario as scenario_mod
+from . import headline, registry
+from . import scenario as scenario_mod
 from .budget import DAYS_PER_YEAR
 from .executors import make_executor
 from .results import Results, build_results, build_tables, make_summary, package_version  # noqa: F401 (build_results: kept importable from here)
 from .store import Store, part_key, write_tables
 from .streams import Streams
 
-DEFAULT_BATCH = None    # reps per batch (one store part, one job): batch_size(reps)
-MAX_BATCH = 10          # amortises a job's overhead (pickling params, building tables)
+DEFAULT_BATCH = None  # reps per batch (one store part, one job): batch_size(reps)
+MAX_BATCH = 10  # amortises a job's overhead (pickling params, building tables)
 DEFAULT_MAX_REPS = 1000  # cap of --reps auto
-DEFAULT_MIN_REPS = 20    # --reps auto checks its rule only from here on
+DEFAULT_MIN_REPS = 20  # --reps auto checks its rule only from here on
 
 
 def _one_rep(args) -> dict:
     params, seed, rep, horizon = args
     model = registry.get_model(params.model)
     out = model.simulate(params, Streams(seed, rep), horizon)
-    return {"rep": rep, "events": out["events"].rows, "states": out["states"].rows,
-            "event_columns": out["events"].columns, "state_columns": out["states"].columns,
-            "history": out["history"], "tables": out.get("tables")}
+    return {
+        "rep": rep,
+        "events": out["events"].rows,
+        "states": out["states"].rows,
+        "event_columns": out["events"].columns,
+        "state_columns": out["states"].columns,
+        "history": out["history"],
+        "tables": out.get("tables"),
+    }
 
 
 def _run_batch(job) -> dict:
@@ -52,8 +61,12 @@ def _run_batch(job) -> dict:
     parts = [_one_rep((params, seed, rep, horizon)) for rep in range(lo, hi)]
     tables = build_tables(params, parts)
     metrics = headline.rep_metrics(tables["gap"], params.years, at_year)
-    out = {"metrics": metrics, "history": parts[0]["history"], "tables": tables if keep_tables else {},
-           "written": ()}
+    out = {
+        "metrics": metrics,
+        "history": parts[0]["history"],
+        "tables": tables if keep_tables else {},
+        "written": (),
+    }
     if part is not None and keep_tables:  # write here: the parent gets only the small metrics
         out["written"] = tuple(write_tables(part[0], part[1], tables))
         out["tables"] = {}
@@ -84,10 +97,21 @@ def _check_int(name: str, value, low: int) -> None:
         raise scenario_mod.ScenarioError(f"{name}: {value!r} is not allowed: must be an integer >= {low}")
 
 
-def execute(points: list, reps: int, executor, *, seed: int | None = None, store: Store | None = None,
-            keep_tables: bool = True, collect: bool = False, batch: int = DEFAULT_BATCH,
-            at_year: float = headline.DEFAULT_AT_YEAR, auto: dict | None = None,
-            progress: bool = True, desc: str = "") -> dict:
+def execute(
+    points: list,
+    reps: int,
+    executor,
+    *,
+    seed: int | None = None,
+    store: Store | None = None,
+    keep_tables: bool = True,
+    collect: bool = False,
+    batch: int = DEFAULT_BATCH,
+    at_year: float = headline.DEFAULT_AT_YEAR,
+    auto: dict | None = None,
+    progress: bool = True,
+    desc: str = "",
+) -> dict:
     """Run ``reps`` replications at every point, streaming finished batches.
 
     Parameters
@@ -131,8 +155,9 @@ def execute(points: list, reps: int, executor, *, seed: int | None = None, store
         for p, lo, hi in batches:
             if store.done(p, lo):
                 names = store.manifest["parts"][part_key(p, lo)]["tables"] if collect else ["metrics"]
-                got[(p, lo)] = {n: pd.read_parquet(store.path / "parts" / f"{part_key(p, lo)}.{n}.parquet")
-                                for n in names}
+                got[(p, lo)] = {
+                    n: pd.read_parquet(store.path / "parts" / f"{part_key(p, lo)}.{n}.parquet") for n in names
+                }
     stop = {"n": None, "checked": 0}
 
     def check_prefix() -> bool:
@@ -153,11 +178,25 @@ def execute(points: list, reps: int, executor, *, seed: int | None = None, store
     # Workers that share our disk write the big tables of a part themselves (less
     # pickling and less serial work in this process); not when we keep them in memory.
     here = store is not None and not collect and getattr(executor, "shared_fs", False)
-    jobs = [(points[p], points[p].run.seed if seed is None else seed, lo, hi, keep_tables, at_year,
-             (str(store.path / "parts"), part_key(p, lo)) if here else None)
-            for p, lo, hi in todo]
-    bar = tqdm(total=sum(hi - lo for _, lo, hi in todo), desc=desc or points[0].name, unit="rep",
-               disable=not progress, leave=False)
+    jobs = [
+        (
+            points[p],
+            points[p].run.seed if seed is None else seed,
+            lo,
+            hi,
+            keep_tables,
+            at_year,
+            (str(store.path / "parts"), part_key(p, lo)) if here else None,
+        )
+        for p, lo, hi in todo
+    ]
+    bar = tqdm(
+        total=sum(hi - lo for _, lo, hi in todo),
+        desc=desc or points[0].name,
+        unit="rep",
+        disable=not progress,
+        leave=False,
+    )
     gen = executor.imap(_run_batch, jobs)
     try:
         for i, res in gen:
@@ -207,7 +246,9 @@ def _auto_settings(reps, ci, max_reps, min_reps):
     """(reps to run at most, auto dict or None) from the run options."""
     if reps == "auto":
         if not (isinstance(ci, (int, float)) and 0 < ci < 1):
-            raise scenario_mod.ScenarioError(f"--ci: {ci!r} is not allowed: a relative half-width in (0, 1), e.g. 0.05")
+            raise scenario_mod.ScenarioError(
+                f"--ci: {ci!r} is not allowed: a relative half-width in (0, 1), e.g. 0.05"
+            )
         _check_int("--max-reps", max_reps, 2)
         _check_int("--min-reps", min_reps, 2)
         return max_reps, {"ci": float(ci), "min_reps": min_reps}
@@ -216,12 +257,27 @@ def _auto_settings(reps, ci, max_reps, min_reps):
     return reps, None
 
 
-def run(scenario="chatgpt_race", reps: int | str | None = None, seed: int | None = None,
-        years: float | None = None, workers: int = 1, overrides: Mapping[str, Any] | None = None,
-        progress: bool = True, *, ci: float = 0.05, max_reps: int = DEFAULT_MAX_REPS,
-        min_reps: int = DEFAULT_MIN_REPS, batch: int = DEFAULT_BATCH,
-        at_year: float = headline.DEFAULT_AT_YEAR, scheduler: str | None = None,
-        dask: str | None = None, executor=None, out=None, resume: bool = False, **kw) -> Results:
+def run(
+    scenario="chatgpt_race",
+    reps: int | str | None = None,
+    seed: int | None = None,
+    years: float | None = None,
+    workers: int = 1,
+    overrides: Mapping[str, Any] | None = None,
+    progress: bool = True,
+    *,
+    ci: float = 0.05,
+    max_reps: int = DEFAULT_MAX_REPS,
+    min_reps: int = DEFAULT_MIN_REPS,
+    batch: int = DEFAULT_BATCH,
+    at_year: float = headline.DEFAULT_AT_YEAR,
+    scheduler: str | None = None,
+    dask: str | None = None,
+    executor=None,
+    out=None,
+    resume: bool = False,
+    **kw,
+) -> Results:
     """Run a scenario and return its :class:`~sim.results.Results`.
 
     Parameters
@@ -252,16 +308,34 @@ def run(scenario="chatgpt_race", reps: int | str | None = None, seed: int | None
         More overrides with ``__`` for dots: ``teams__leader__diagnosis=0.5``.
     """
     if out is not None:
-        run_to_store(scenario, out, reps=reps, seed=seed, years=years, workers=workers,
-                     overrides=overrides, progress=progress, ci=ci, max_reps=max_reps,
-                     min_reps=min_reps, batch=batch, at_year=at_year, scheduler=scheduler,
-                     dask=dask, executor=executor, resume=resume, **kw)
+        run_to_store(
+            scenario,
+            out,
+            reps=reps,
+            seed=seed,
+            years=years,
+            workers=workers,
+            overrides=overrides,
+            progress=progress,
+            ci=ci,
+            max_reps=max_reps,
+            min_reps=min_reps,
+            batch=batch,
+            at_year=at_year,
+            scheduler=scheduler,
+            dask=dask,
+            executor=executor,
+            resume=resume,
+            **kw,
+        )
         from .results import load_results
+
         return load_results(out)
     params, n, auto = _prepare(scenario, reps, seed, years, overrides, kw, ci, max_reps, min_reps, workers)
     with _executor(executor, workers, scheduler, dask) as ex:
-        res = execute([params], n, ex, collect=True, batch=batch, at_year=at_year, auto=auto,
-                      progress=progress)
+        res = execute(
+            [params], n, ex, collect=True, batch=batch, at_year=at_year, auto=auto, progress=progress
+        )
     metrics = res["metrics"].drop(columns="point")
     summary = make_summary(params, metrics, res["history"], at_year=at_year, **_stopping(auto, res, metrics))
     return Results.from_tables(res["tables"][0], summary, metrics)
@@ -280,9 +354,15 @@ def _stopping(auto, res, metrics) -> dict:
     if not auto:
         return {}
     rel = headline.relative_half_width(metrics)
-    return {"stopping": {"rule": "95% half-width of the headline mean <= ci x |mean|, every follower",
-                         "ci": auto["ci"], "min_reps": auto["min_reps"], "converged": res["converged"],
-                         "relative_half_width": rel}}
+    return {
+        "stopping": {
+            "rule": "95% half-width of the headline mean <= ci x |mean|, every follower",
+            "ci": auto["ci"],
+            "min_reps": auto["min_reps"],
+            "converged": res["converged"],
+            "relative_half_width": rel,
+        }
+    }
 
 
 class _Given:
@@ -302,24 +382,49 @@ def _executor(executor, workers, scheduler, dask):
     return _Given(executor) if executor is not None else make_executor(workers, scheduler, dask)
 
 
-def run_to_store(scenario, out, reps=None, seed=None, years=None, workers: int = 1, overrides=None,
-                 progress: bool = True, *, ci: float = 0.05, max_reps: int = DEFAULT_MAX_REPS,
-                 min_reps: int = DEFAULT_MIN_REPS, batch: int = DEFAULT_BATCH,
-                 at_year: float = headline.DEFAULT_AT_YEAR, scheduler=None, dask=None,
-                 executor=None, resume: bool = False, **kw) -> dict:
+def run_to_store(
+    scenario,
+    out,
+    reps=None,
+    seed=None,
+    years=None,
+    workers: int = 1,
+    overrides=None,
+    progress: bool = True,
+    *,
+    ci: float = 0.05,
+    max_reps: int = DEFAULT_MAX_REPS,
+    min_reps: int = DEFAULT_MIN_REPS,
+    batch: int = DEFAULT_BATCH,
+    at_year: float = headline.DEFAULT_AT_YEAR,
+    scheduler=None,
+    dask=None,
+    executor=None,
+    resume: bool = False,
+    **kw,
+) -> dict:
     """Run into a result store in ``out`` and return the summary (memory stays
     flat: only per-rep headline figures are kept; the tables go to disk part by
     part and are then consolidated into ``events.parquet``, ... by streaming)."""
     params, n, auto = _prepare(scenario, reps, seed, years, overrides, kw, ci, max_reps, min_reps, workers)
     over = dict(overrides or {})
     over.update({k.replace("__", "."): v for k, v in kw.items()})
-    spec = {"scenario": params.name, "params": params.model_dump(mode="json"), "overrides": over,
-            "seed": params.run.seed, "reps": "auto" if auto else n, "auto": auto, "max_reps": n,
-            "batch": batch_size(n) if batch is None else batch, "at_year": at_year}
+    spec = {
+        "scenario": params.name,
+        "params": params.model_dump(mode="json"),
+        "overrides": over,
+        "seed": params.run.seed,
+        "reps": "auto" if auto else n,
+        "auto": auto,
+        "max_reps": n,
+        "batch": batch_size(n) if batch is None else batch,
+        "at_year": at_year,
+    }
     store = Store.open(out, "run", spec, package_version(), resume=resume)
     with _executor(executor, workers, scheduler, dask) as ex:
-        res = execute([params], n, ex, store=store, batch=batch, at_year=at_year, auto=auto,
-                      progress=progress)
+        res = execute(
+            [params], n, ex, store=store, batch=batch, at_year=at_year, auto=auto, progress=progress
+        )
     metrics = res["metrics"].drop(columns="point")
     summary = make_summary(params, metrics, res["history"], at_year=at_year, **_stopping(auto, res, metrics))
     names = [name for name in store.table_names() if name != "metrics"]

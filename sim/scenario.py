@@ -5,13 +5,15 @@ overrides such as ``{"teams.leader.diagnosis": 0.5}``. Every validation
 problem becomes one :class:`ScenarioError` whose message names the field, the
 value and what is allowed.
 """
+
 from __future__ import annotations
 
 import copy
 import datetime as dt
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
 
@@ -167,7 +169,9 @@ def apply_overrides(data: dict, overrides: Mapping[str, Any]) -> dict:
             if nxt is None:
                 nxt = node[part] = {}
             if not isinstance(nxt, dict):
-                raise ScenarioError(f"{'.'.join(parts[:i + 1])}: is a value, not a section; cannot set {key}")
+                raise ScenarioError(
+                    f"{'.'.join(parts[: i + 1])}: is a value, not a section; cannot set {key}"
+                )
             node = nxt
         node[parts[-1]] = value
     return data
@@ -190,7 +194,9 @@ def validate(data: dict):
     """Validate raw scenario data with its model's schema; returns the params object."""
     model_name = data.get("model")
     if not isinstance(model_name, str):
-        raise ScenarioError(f"model: {model_name!r} is not allowed: a scenario names its model, e.g. model = \"llm\"")
+        raise ScenarioError(
+            f'model: {model_name!r} is not allowed: a scenario names its model, e.g. model = "llm"'
+        )
     try:
         model = registry.get_model(model_name)
     except KeyError as exc:

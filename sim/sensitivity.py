@@ -40,11 +40,13 @@ for 3 parameters of the default scenario at 10 years)
 
 With D = 3: 7 + 80 = 87 points x 4 reps = 348 replications.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -65,8 +67,10 @@ def value_at(params, key: str):
     node: Any = params.model_dump(mode="json")
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
-            raise ScenarioError(f"--params: {key} is not a parameter of this scenario; "
-                                "check the spelling against 'python -m sim show'")
+            raise ScenarioError(
+                f"--params: {key} is not a parameter of this scenario; "
+                "check the spelling against 'python -m sim show'"
+            )
         node = node[part]
     return node
 
@@ -105,7 +109,9 @@ def default_range(params, key: str) -> tuple[float, float]:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise ScenarioError(f"--params: {key} = {v!r} is not allowed: only numeric parameters have a range")
     if v == 0:
-        raise ScenarioError(f"--params: {key} is 0 in the scenario, so it has no default range; give {key}=lo:hi")
+        raise ScenarioError(
+            f"--params: {key} is 0 in the scenario, so it has no default range; give {key}=lo:hi"
+        )
     lo, hi = sorted((v * (1 - DEFAULT_SPREAD), v * (1 + DEFAULT_SPREAD)))
     b = schema_bounds(params, key)
     lo = max(lo, b.get("minimum", -math.inf))
@@ -136,8 +142,12 @@ def parse_params(text: str | Sequence[str], params) -> list[tuple[str, float, fl
         if sep:
             bits = rng.split(":")
             vals = [parse_value(b.strip()) for b in bits]
-            if len(bits) != 2 or not all(isinstance(x, (int, float)) and not isinstance(x, bool) for x in vals):
-                raise ScenarioError(f"--params: {item.strip()!r} is not allowed: a range is {key}=lo:hi with numbers")
+            if len(bits) != 2 or not all(
+                isinstance(x, (int, float)) and not isinstance(x, bool) for x in vals
+            ):
+                raise ScenarioError(
+                    f"--params: {item.strip()!r} is not allowed: a range is {key}=lo:hi with numbers"
+                )
             lo, hi = vals
             if not lo < hi:
                 raise ScenarioError(f"--params: {item.strip()!r} is not allowed: {key} needs lo < hi")
@@ -159,6 +169,7 @@ def _cast(params, key: str, x: float):
 def sobol_sample(problem: dict, n: int = DEFAULT_N, seed: int = 0) -> np.ndarray:
     """SALib Sobol' sequence sample, ``n (D + 2)`` rows (no second-order terms)."""
     from SALib.sample import sobol as sobol_sample_mod
+
     if isinstance(n, bool) or not isinstance(n, int) or n < 2 or n & (n - 1):
         raise ScenarioError(f"--n: {n!r} is not allowed: a power of two >= 2 (Sobol' sequences need it)")
     return sobol_sample_mod.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
@@ -167,32 +178,60 @@ def sobol_sample(problem: dict, n: int = DEFAULT_N, seed: int = 0) -> np.ndarray
 def sobol_analyze(problem: dict, y: np.ndarray, seed: int = 0) -> pd.DataFrame:
     """First/total-order indices and 95% bootstrap half-widths: ``param, S1, S1_conf, ST, ST_conf``."""
     from SALib.analyze import sobol as sobol_analyze_mod
+
     y = np.asarray(y, dtype=float)
     if not np.isfinite(y).all():
-        raise ScenarioError(f"sensitivity: the metric is undefined (NaN) at {int((~np.isfinite(y)).sum())} "
-                            "of the sample points; choose a follower or window where months behind is defined")
+        raise ScenarioError(
+            f"sensitivity: the metric is undefined (NaN) at {int((~np.isfinite(y)).sum())} "
+            "of the sample points; choose a follower or window where months behind is defined"
+        )
     # SALib seeds its bootstrap only for a truthy seed (`if seed:`), so 0 would
     # leave the intervals to the global RNG: shift by one to keep them reproducible.
-    si = sobol_analyze_mod.analyze(problem, y, calc_second_order=False, conf_level=0.95,
-                                   print_to_console=False, seed=seed + 1)
-    return pd.DataFrame({"param": problem["names"], "S1": si["S1"], "S1_conf": si["S1_conf"],
-                         "ST": si["ST"], "ST_conf": si["ST_conf"]})
+    si = sobol_analyze_mod.analyze(
+        problem, y, calc_second_order=False, conf_level=0.95, print_to_console=False, seed=seed + 1
+    )
+    return pd.DataFrame(
+        {
+            "param": problem["names"],
+            "S1": si["S1"],
+            "S1_conf": si["S1_conf"],
+            "ST": si["ST"],
+            "ST_conf": si["ST_conf"],
+        }
+    )
 
 
-def sobol_indices(problem: dict, evaluate: Callable[[np.ndarray], np.ndarray], n: int = DEFAULT_N,
-                  seed: int = 0) -> pd.DataFrame:
+def sobol_indices(
+    problem: dict, evaluate: Callable[[np.ndarray], np.ndarray], n: int = DEFAULT_N, seed: int = 0
+) -> pd.DataFrame:
     """Sample, evaluate (rows of X -> Y) and analyse: the path the simulator uses too."""
     x = sobol_sample(problem, n, seed)
     return sobol_analyze(problem, evaluate(x), seed)
 
 
 # -- the simulator's sensitivity ---------------------------------------------------
-def run_sensitivity(scenario, params: str | Sequence[str], *, n: int = DEFAULT_N, reps: int = DEFAULT_REPS,
-                    seed: int | None = None, years: float | None = None, follower: str | None = None,
-                    overrides: Mapping[str, Any] | None = None, sample_seed: int = 0,
-                    workers: int = 1, scheduler: str | None = None, dask: str | None = None, executor=None,
-                    out=None, resume: bool = False, progress: bool = True, sobol: bool = True,
-                    at_year: float = headline.DEFAULT_AT_YEAR, figures: bool = True) -> dict:
+def run_sensitivity(
+    scenario,
+    params: str | Sequence[str],
+    *,
+    n: int = DEFAULT_N,
+    reps: int = DEFAULT_REPS,
+    seed: int | None = None,
+    years: float | None = None,
+    follower: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    sample_seed: int = 0,
+    workers: int = 1,
+    scheduler: str | None = None,
+    dask: str | None = None,
+    executor=None,
+    out=None,
+    resume: bool = False,
+    progress: bool = True,
+    sobol: bool = True,
+    at_year: float = headline.DEFAULT_AT_YEAR,
+    figures: bool = True,
+) -> dict:
     """One-at-a-time and Sobol sensitivity of one follower's headline metric.
 
     Returns ``{"oat", "baseline", "sobol", "ranges", "follower", "label", "points"}``;
@@ -213,39 +252,89 @@ def run_sensitivity(scenario, params: str | Sequence[str], *, n: int = DEFAULT_N
     x = sobol_sample(problem, n, sample_seed) if sobol else np.empty((0, len(keys)))
     points += [{k: _cast(base, k, v) for k, v in zip(keys, row)} for row in x]
     from .sweep import validate_points
+
     pts = validate_points(base, points)
     store = None
     if out is not None:
-        spec = {"scenario": base.name, "params": base.model_dump(mode="json"),
-                "overrides": dict(overrides or {}), "seed": base.run.seed, "reps": base.run.reps,
-                "ranges": ranges, "n": n, "sample_seed": sample_seed, "sobol": sobol,
-                "follower": follower, "points": points, "at_year": at_year}
+        spec = {
+            "scenario": base.name,
+            "params": base.model_dump(mode="json"),
+            "overrides": dict(overrides or {}),
+            "seed": base.run.seed,
+            "reps": base.run.reps,
+            "ranges": ranges,
+            "n": n,
+            "sample_seed": sample_seed,
+            "sobol": sobol,
+            "follower": follower,
+            "points": points,
+            "at_year": at_year,
+        }
         store = Store.open(out, "sensitivity", spec, package_version(), resume=resume)
     with runner._executor(executor, workers, scheduler, dask) as ex:
-        res = runner.execute(pts, base.run.reps, ex, store=store, keep_tables=False, at_year=at_year,
-                             batch=base.run.reps, progress=progress, desc=f"sensitivity {base.name}")
-    result = analyse(res["metrics"], points, ranges, follower, n, sample_seed, sobol,
-                     f"{follower}: {headline.headline_label(base.years, at_year)}")
+        res = runner.execute(
+            pts,
+            base.run.reps,
+            ex,
+            store=store,
+            keep_tables=False,
+            at_year=at_year,
+            batch=base.run.reps,
+            progress=progress,
+            desc=f"sensitivity {base.name}",
+        )
+    result = analyse(
+        res["metrics"],
+        points,
+        ranges,
+        follower,
+        n,
+        sample_seed,
+        sobol,
+        f"{follower}: {headline.headline_label(base.years, at_year)}",
+    )
     if out is not None:
         write_sensitivity(result, Path(out), figures)
         store.set(complete=True)
     return result
 
 
-def analyse(metrics: pd.DataFrame, points: list[dict], ranges, follower: str, n: int, sample_seed: int,
-            sobol: bool, label: str) -> dict:
+def analyse(
+    metrics: pd.DataFrame,
+    points: list[dict],
+    ranges,
+    follower: str,
+    n: int,
+    sample_seed: int,
+    sobol: bool,
+    label: str,
+) -> dict:
     """Tornado table and Sobol indices from the per-rep figures of every point
     (point 0 the baseline, then low/high per parameter, then the Sobol sample)."""
     m = metrics
     keys = [k for k, _, _ in ranges]
     problem = {"num_vars": len(keys), "names": keys, "bounds": [[lo, hi] for _, lo, hi in ranges]}
     n_oat = 1 + 2 * len(ranges)
-    y = (m[m["follower"] == follower].groupby("point")["headline_months"].mean()
-         .reindex(range(len(points))).to_numpy())
-    result = {"baseline": float(y[0]), "follower": follower, "ranges": ranges, "points": points,
-              "label": label,
-              "oat": pd.DataFrame([{"param": k, "lo": lo, "hi": hi, "y_lo": y[1 + 2 * i], "y_hi": y[2 + 2 * i]}
-                                   for i, (k, lo, hi) in enumerate(ranges)])}
+    y = (
+        m[m["follower"] == follower]
+        .groupby("point")["headline_months"]
+        .mean()
+        .reindex(range(len(points)))
+        .to_numpy()
+    )
+    result = {
+        "baseline": float(y[0]),
+        "follower": follower,
+        "ranges": ranges,
+        "points": points,
+        "label": label,
+        "oat": pd.DataFrame(
+            [
+                {"param": k, "lo": lo, "hi": hi, "y_lo": y[1 + 2 * i], "y_hi": y[2 + 2 * i]}
+                for i, (k, lo, hi) in enumerate(ranges)
+            ]
+        ),
+    }
     result["oat"]["swing"] = (result["oat"]["y_hi"] - result["oat"]["y_lo"]).abs()
     result["sobol"] = sobol_analyze(problem, y[n_oat:], sample_seed) if sobol else None
     return result
@@ -261,9 +350,19 @@ def load_sensitivity(out) -> dict:
         raise ScenarioError(f"plot: {str(out)!r} is unfinished ({missing} points missing); resume it first")
     ranges = [tuple(r) for r in spec["ranges"]]
     years = spec["params"]["years"]
-    label = f"{spec['follower']}: {headline.headline_label(years, spec.get('at_year', headline.DEFAULT_AT_YEAR))}"
-    return analyse(metrics, spec["points"], ranges, spec["follower"], spec["n"], spec["sample_seed"],
-                   spec["sobol"], label)
+    label = (
+        f"{spec['follower']}: {headline.headline_label(years, spec.get('at_year', headline.DEFAULT_AT_YEAR))}"
+    )
+    return analyse(
+        metrics,
+        spec["points"],
+        ranges,
+        spec["follower"],
+        spec["n"],
+        spec["sample_seed"],
+        spec["sobol"],
+        label,
+    )
 
 
 def write_sensitivity(result: dict, out: Path, figures: bool = True) -> None:
@@ -271,21 +370,28 @@ def write_sensitivity(result: dict, out: Path, figures: bool = True) -> None:
     if result["sobol"] is not None:
         result["sobol"].to_csv(out / "sobol.csv", index=False)
     if figures:
-        plots.save_figure(plots.plot_tornado(result["oat"], result["baseline"], result["label"]),
-                          out / "tornado.png")
+        plots.save_figure(
+            plots.plot_tornado(result["oat"], result["baseline"], result["label"]), out / "tornado.png"
+        )
         if result["sobol"] is not None:
             plots.save_figure(plots.plot_sobol(result["sobol"], result["label"]), out / "sobol.png")
 
 
 def format_sensitivity(result: dict) -> str:
-    lines = [f"{result['label']}; baseline {result['baseline']:.2f}",
-             "one at a time (metric at the low / high end of each range):"]
+    lines = [
+        f"{result['label']}; baseline {result['baseline']:.2f}",
+        "one at a time (metric at the low / high end of each range):",
+    ]
     for _, r in result["oat"].sort_values("swing", ascending=False).iterrows():
-        lines.append(f"  {r['param']:<40} [{r['lo']:g}, {r['hi']:g}]  {r['y_lo']:8.2f} / {r['y_hi']:8.2f}"
-                     f"  swing {r['swing']:.2f}")
+        lines.append(
+            f"  {r['param']:<40} [{r['lo']:g}, {r['hi']:g}]  {r['y_lo']:8.2f} / {r['y_hi']:8.2f}"
+            f"  swing {r['swing']:.2f}"
+        )
     if result["sobol"] is not None:
         lines.append("Sobol indices (95% half-width):")
         for _, r in result["sobol"].iterrows():
-            lines.append(f"  {r['param']:<40} S1 {r['S1']:6.3f} +- {r['S1_conf']:.3f}   "
-                         f"ST {r['ST']:6.3f} +- {r['ST_conf']:.3f}")
+            lines.append(
+                f"  {r['param']:<40} S1 {r['S1']:6.3f} +- {r['S1_conf']:.3f}   "
+                f"ST {r['ST']:6.3f} +- {r['ST_conf']:.3f}"
+            )
     return "\n".join(lines)

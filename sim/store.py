@@ -20,6 +20,7 @@ missing. Each manifest entry records the session that computed it
 (``sessions`` counts how often the store was opened to compute), which is how
 tests check that resuming did not recompute finished parts.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,8 +36,19 @@ from .scenario import ScenarioError
 MANIFEST = "manifest.json"
 PARTS = "parts"
 # what an earlier computation in the same folder may have left; a fresh start removes it
-OUTPUTS = ("summary.json", "events.parquet", "trajectories.parquet", "gap.parquet", "staircase.parquet",
-           "metrics.parquet", "sweep.parquet", "sweep_summary.csv", "sweep.json", "oat.csv", "sobol.csv")
+OUTPUTS = (
+    "summary.json",
+    "events.parquet",
+    "trajectories.parquet",
+    "gap.parquet",
+    "staircase.parquet",
+    "metrics.parquet",
+    "sweep.parquet",
+    "sweep_summary.csv",
+    "sweep.json",
+    "oat.csv",
+    "sobol.csv",
+)
 
 
 def part_key(point: int, lo: int) -> str:
@@ -80,7 +92,7 @@ class Store:
 
     # -- opening ----------------------------------------------------------------
     @classmethod
-    def open(cls, path, kind: str, spec: dict, version: str, resume: bool = False) -> "Store":
+    def open(cls, path, kind: str, spec: dict, version: str, resume: bool = False) -> Store:
         """Open a store to compute into.
 
         Without ``resume``, a previous store or results in ``path`` are
@@ -94,12 +106,19 @@ class Store:
                 raise ScenarioError(f"--resume: {str(path)!r} is not a result store (no {MANIFEST})")
             man = json.loads((path / MANIFEST).read_text())
             if man.get("kind") != kind:
-                raise ScenarioError(f"--resume: {str(path)!r} holds a {man.get('kind')!r} store, not {kind!r}")
+                raise ScenarioError(
+                    f"--resume: {str(path)!r} holds a {man.get('kind')!r} store, not {kind!r}"
+                )
             if man.get("spec") != spec:
-                diff = sorted(k for k in set(spec) | set(man.get("spec", {}))
-                              if spec.get(k) != man.get("spec", {}).get(k))
-                raise ScenarioError(f"--resume: {str(path)!r} was written with other settings "
-                                    f"({', '.join(diff)} differ); rerun with the same command line")
+                diff = sorted(
+                    k
+                    for k in set(spec) | set(man.get("spec", {}))
+                    if spec.get(k) != man.get("spec", {}).get(k)
+                )
+                raise ScenarioError(
+                    f"--resume: {str(path)!r} was written with other settings "
+                    f"({', '.join(diff)} differ); rerun with the same command line"
+                )
             man["sessions"] = int(man.get("sessions", 0)) + 1
             man["complete"] = False
         else:
@@ -108,16 +127,22 @@ class Store:
                 shutil.rmtree(path / PARTS, ignore_errors=True)
                 for f in (MANIFEST, *OUTPUTS):
                     (path / f).unlink(missing_ok=True)
-            man = {"kind": kind, "spec": spec, "version": version,
-                   "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                   "sessions": 1, "complete": False, "parts": {}}
+            man = {
+                "kind": kind,
+                "spec": spec,
+                "version": version,
+                "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "sessions": 1,
+                "complete": False,
+                "parts": {},
+            }
         (path / PARTS).mkdir(parents=True, exist_ok=True)
         store = cls(path, man)
         store.save_manifest()
         return store
 
     @classmethod
-    def read(cls, path) -> "Store":
+    def read(cls, path) -> Store:
         path = Path(path)
         if not is_store(path):
             raise FileNotFoundError(f"{path}: not a result store (no {MANIFEST})")
@@ -134,14 +159,20 @@ class Store:
     def done(self, point: int, lo: int) -> bool:
         return part_key(point, lo) in self.manifest["parts"]
 
-    def write_part(self, point: int, lo: int, hi: int, tables: dict[str, pd.DataFrame],
-                   written: tuple = ()) -> None:
+    def write_part(
+        self, point: int, lo: int, hi: int, tables: dict[str, pd.DataFrame], written: tuple = ()
+    ) -> None:
         """Write one finished part (every table), then enter it in the manifest.
         ``written``: names of tables a worker already wrote (:func:`write_tables`)."""
         key = part_key(point, lo)
         write_tables(self.path / PARTS, key, tables)
-        self.manifest["parts"][key] = {"point": point, "lo": lo, "hi": hi,
-                                       "tables": sorted({*tables, *written}), "session": self.session}
+        self.manifest["parts"][key] = {
+            "point": point,
+            "lo": lo,
+            "hi": hi,
+            "tables": sorted({*tables, *written}),
+            "session": self.session,
+        }
         self.save_manifest()
 
     def drop_parts(self, keep) -> None:
@@ -160,15 +191,17 @@ class Store:
     # -- reading ----------------------------------------------------------------
     def entries(self, point: int | None = None) -> list[tuple[str, dict]]:
         """Finished parts in (point, rep) order."""
-        items = [(k, e) for k, e in self.manifest["parts"].items()
-                 if point is None or e["point"] == point]
+        items = [(k, e) for k, e in self.manifest["parts"].items() if point is None or e["point"] == point]
         return sorted(items, key=lambda ke: (ke[1]["point"], ke[1]["lo"]))
 
     def files(self, name: str, point: int | None = None) -> list[Path]:
-        return [self.path / PARTS / f"{k}.{name}.parquet" for k, e in self.entries(point)
-                if name in e["tables"]]
+        return [
+            self.path / PARTS / f"{k}.{name}.parquet" for k, e in self.entries(point) if name in e["tables"]
+        ]
 
-    def table(self, name: str, point: int | None = None, columns=None, with_point: bool = False) -> pd.DataFrame:
+    def table(
+        self, name: str, point: int | None = None, columns=None, with_point: bool = False
+    ) -> pd.DataFrame:
         """One table concatenated over finished parts in (point, rep) order."""
         frames = []
         for k, e in self.entries(point):
@@ -189,6 +222,7 @@ class Store:
         part, so memory stays at one part). False if there were no parts."""
         import pyarrow as pa
         import pyarrow.parquet as pq
+
         files = self.files(name)
         if not files:
             return False

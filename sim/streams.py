@@ -5,6 +5,7 @@ it every team, resource or world draw, gets its own child stream whose key is
 its *name*, not its position: adding a team or changing one team's parameters
 leaves every other stream's draws unchanged (DESIGN §5).
 """
+
 from __future__ import annotations
 
 import hashlib

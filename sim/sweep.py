@@ -27,18 +27,21 @@ headline ``headline_months``) and a per-point summary (mean and 95% interval
 of the headline metric), written to the store folder as ``sweep.parquet``,
 ``sweep_summary.csv`` and ``sweep.png``.
 """
+
 from __future__ import annotations
 
 import itertools
 import json
 import math
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from . import headline, plots, runner, scenario as scenario_mod
+from . import headline, plots, runner
+from . import scenario as scenario_mod
 from .results import package_version
 from .scenario import ScenarioError, parse_value
 from .store import Store
@@ -60,8 +63,10 @@ class Vary:
         if not self.is_range:
             return list(self.values)
         if self.n is None:
-            raise ScenarioError(f"--vary: {self.key}={self.lo}:{self.hi} is not allowed with --design grid: "
-                                f"give a count, e.g. {self.key}={self.lo}:{self.hi}:5")
+            raise ScenarioError(
+                f"--vary: {self.key}={self.lo}:{self.hi} is not allowed with --design grid: "
+                f"give a count, e.g. {self.key}={self.lo}:{self.hi}:5"
+            )
         return self.scale(np.linspace(0.0, 1.0, self.n) if self.n > 1 else np.zeros(1))
 
     def scale(self, u: np.ndarray) -> list:
@@ -78,8 +83,10 @@ class Vary:
 def _number(key: str, text: str, item: str):
     v = parse_value(text.strip())
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise ScenarioError(f"--vary: {item!r} is not allowed: {key} range bounds must be numbers "
-                            f"(got {text.strip()!r}); use key=lo:hi:n or key=v1,v2,v3")
+        raise ScenarioError(
+            f"--vary: {item!r} is not allowed: {key} range bounds must be numbers "
+            f"(got {text.strip()!r}); use key=lo:hi:n or key=v1,v2,v3"
+        )
     return v
 
 
@@ -88,8 +95,10 @@ def parse_vary(item: str) -> Vary:
     key, sep, text = item.partition("=")
     key, text = key.strip(), text.strip()
     if not sep or not key:
-        raise ScenarioError(f"--vary: {item!r} is not allowed: use key=v1,v2,v3 or key=lo:hi:n, "
-                            "e.g. --vary teams.leader.diagnosis=0.4:0.9:6")
+        raise ScenarioError(
+            f"--vary: {item!r} is not allowed: use key=v1,v2,v3 or key=lo:hi:n, "
+            "e.g. --vary teams.leader.diagnosis=0.4:0.9:6"
+        )
     if key in RESERVED:
         raise ScenarioError(f"--vary: {key} cannot be swept ({RESERVED[key]})")
     if not text:
@@ -97,7 +106,9 @@ def parse_vary(item: str) -> Vary:
     if ":" in text and not text.startswith(("[", "{", '"', "'")):
         bits = text.split(":")
         if len(bits) not in (2, 3) or not all(b.strip() for b in bits):
-            raise ScenarioError(f"--vary: {item!r} is not allowed: a range is lo:hi:n (or lo:hi with --design lhs)")
+            raise ScenarioError(
+                f"--vary: {item!r} is not allowed: a range is lo:hi:n (or lo:hi with --design lhs)"
+            )
         lo, hi = _number(key, bits[0], item), _number(key, bits[1], item)
         if lo > hi:
             raise ScenarioError(f"--vary: {item!r} is not allowed: {key} range has lo {lo} > hi {hi}")
@@ -105,11 +116,15 @@ def parse_vary(item: str) -> Vary:
         if len(bits) == 3:
             n = parse_value(bits[2].strip())
             if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-                raise ScenarioError(f"--vary: {item!r} is not allowed: {key} range count {bits[2].strip()!r} "
-                                    "must be an integer >= 1 (an empty range has no points)")
+                raise ScenarioError(
+                    f"--vary: {item!r} is not allowed: {key} range count {bits[2].strip()!r} "
+                    "must be an integer >= 1 (an empty range has no points)"
+                )
             if n > 1 and lo == hi:
-                raise ScenarioError(f"--vary: {item!r} is not allowed: {key} range lo = hi = {lo} is empty; "
-                                    "give lo < hi or a single value")
+                raise ScenarioError(
+                    f"--vary: {item!r} is not allowed: {key} range lo = hi = {lo} is empty; "
+                    "give lo < hi or a single value"
+                )
         return Vary(key, lo=lo, hi=hi, n=n)
     values = [parse_value(v.strip()) for v in _split_list(text)]
     if not values or any(isinstance(v, str) and not v for v in values):
@@ -132,8 +147,9 @@ def _split_list(text: str) -> list[str]:
     return out
 
 
-def design_points(varies: Sequence[Vary], design: str = "grid", samples: int | None = None,
-                  design_seed: int = 0) -> list[dict]:
+def design_points(
+    varies: Sequence[Vary], design: str = "grid", samples: int | None = None, design_seed: int = 0
+) -> list[dict]:
     """Overrides per point: the grid's combinations, or a Latin hypercube sample."""
     if not varies:
         raise ScenarioError("--vary: missing; give at least one, e.g. --vary teams.leader.diagnosis=0.4,0.8")
@@ -143,11 +159,14 @@ def design_points(varies: Sequence[Vary], design: str = "grid", samples: int | N
         raise ScenarioError(f"--vary: {dup[0]} is given more than once; give each key once")
     if design == "grid":
         if samples is not None:
-            raise ScenarioError(f"--samples: {samples!r} is not allowed with --design grid (it sets the lhs size)")
+            raise ScenarioError(
+                f"--samples: {samples!r} is not allowed with --design grid (it sets the lhs size)"
+            )
         combos = itertools.product(*[v.grid_values() for v in varies])
         return [dict(zip(keys, c)) for c in combos]
     if design == "lhs":
         from scipy.stats import qmc
+
         n = 10 if samples is None else samples
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ScenarioError(f"--samples: {n!r} is not allowed: must be an integer >= 1")
@@ -184,9 +203,19 @@ def summarise_points(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     for (point, fol), g in table.groupby(["point", "follower"], sort=True):
         m, lo, hi, n = headline.mean_ci(g["headline_months"])
         v = g["headline_months"].astype(float)
-        rows.append({"point": point, **{k: g[k].iloc[0] for k in keys}, "follower": fol,
-                     "reps": int(g["rep"].nunique()), "defined": n, "headline_mean": m,
-                     "headline_lo": lo, "headline_hi": hi, "headline_sd": float(v.std(ddof=1)) if n > 1 else math.nan})
+        rows.append(
+            {
+                "point": point,
+                **{k: g[k].iloc[0] for k in keys},
+                "follower": fol,
+                "reps": int(g["rep"].nunique()),
+                "defined": n,
+                "headline_mean": m,
+                "headline_lo": lo,
+                "headline_hi": hi,
+                "headline_sd": float(v.std(ddof=1)) if n > 1 else math.nan,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -194,13 +223,29 @@ def base_params(scenario, reps, seed, years, overrides):
     return runner.resolve(scenario, reps, seed, years, overrides)
 
 
-def run_sweep(scenario, vary: Sequence[str | Vary], *, design: str = "grid", samples: int | None = None,
-              design_seed: int = 0, reps: int | None = None, seed: int | None = None,
-              years: float | None = None, overrides: Mapping[str, Any] | None = None,
-              workers: int = 1, scheduler: str | None = None, dask: str | None = None, executor=None,
-              out=None, resume: bool = False, keep_tables: bool = True, progress: bool = True,
-              at_year: float = headline.DEFAULT_AT_YEAR, batch: int = runner.DEFAULT_BATCH,
-              figures: bool = True) -> dict:
+def run_sweep(
+    scenario,
+    vary: Sequence[str | Vary],
+    *,
+    design: str = "grid",
+    samples: int | None = None,
+    design_seed: int = 0,
+    reps: int | None = None,
+    seed: int | None = None,
+    years: float | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    workers: int = 1,
+    scheduler: str | None = None,
+    dask: str | None = None,
+    executor=None,
+    out=None,
+    resume: bool = False,
+    keep_tables: bool = True,
+    progress: bool = True,
+    at_year: float = headline.DEFAULT_AT_YEAR,
+    batch: int = runner.DEFAULT_BATCH,
+    figures: bool = True,
+) -> dict:
     """Run a sweep; returns ``{"table", "summary", "points", "keys", "out"}``.
 
     ``vary`` items are ``--vary`` strings or :class:`Vary`. With ``out``,
@@ -215,19 +260,44 @@ def run_sweep(scenario, vary: Sequence[str | Vary], *, design: str = "grid", sam
     n = base.run.reps
     store = None
     if out is not None:
-        spec = {"scenario": base.name, "params": base.model_dump(mode="json"),
-                "overrides": dict(overrides or {}), "seed": base.run.seed, "reps": n,
-                "design": design, "samples": samples, "design_seed": design_seed,
-                "vary": [v.key for v in varies], "points": points, "batch": batch,
-                "at_year": at_year, "keep_tables": keep_tables}
+        spec = {
+            "scenario": base.name,
+            "params": base.model_dump(mode="json"),
+            "overrides": dict(overrides or {}),
+            "seed": base.run.seed,
+            "reps": n,
+            "design": design,
+            "samples": samples,
+            "design_seed": design_seed,
+            "vary": [v.key for v in varies],
+            "points": points,
+            "batch": batch,
+            "at_year": at_year,
+            "keep_tables": keep_tables,
+        }
         store = Store.open(out, "sweep", spec, package_version(), resume=resume)
     with runner._executor(executor, workers, scheduler, dask) as ex:
-        res = runner.execute(params, n, ex, store=store, keep_tables=keep_tables, batch=batch,
-                             at_year=at_year, progress=progress, desc=f"sweep {base.name}")
+        res = runner.execute(
+            params,
+            n,
+            ex,
+            store=store,
+            keep_tables=keep_tables,
+            batch=batch,
+            at_year=at_year,
+            progress=progress,
+            desc=f"sweep {base.name}",
+        )
     table = tidy(res["metrics"], points)
     summary = summarise_points(table, [v.key for v in varies])
-    result = {"table": table, "summary": summary, "points": points, "keys": [v.key for v in varies],
-              "out": out, "label": headline.headline_label(base.years, at_year)}
+    result = {
+        "table": table,
+        "summary": summary,
+        "points": points,
+        "keys": [v.key for v in varies],
+        "out": out,
+        "label": headline.headline_label(base.years, at_year),
+    }
     if out is not None:
         write_sweep(result, Path(out), figures=figures)
         store.set(complete=True)
@@ -238,11 +308,17 @@ def write_sweep(result: dict, out: Path, figures: bool = True) -> None:
     """``sweep.parquet`` (per rep), ``sweep_summary.csv`` (per point) and ``sweep.png``."""
     result["table"].to_parquet(out / "sweep.parquet", index=False)
     result["summary"].to_csv(out / "sweep_summary.csv", index=False)
-    (out / "sweep.json").write_text(json.dumps({"keys": result["keys"], "points": result["points"],
-                                                "label": result["label"]}, indent=1, default=str))
+    (out / "sweep.json").write_text(
+        json.dumps(
+            {"keys": result["keys"], "points": result["points"], "label": result["label"]},
+            indent=1,
+            default=str,
+        )
+    )
     if figures:
-        plots.save_figure(plots.plot_sweep(result["summary"], result["keys"], result["label"]),
-                          out / "sweep.png")
+        plots.save_figure(
+            plots.plot_sweep(result["summary"], result["keys"], result["label"]), out / "sweep.png"
+        )
 
 
 def load_sweep(out) -> dict:
@@ -254,5 +330,11 @@ def load_sweep(out) -> dict:
     table = tidy(metrics, points)
     keys = list(spec["vary"])
     years = spec["params"]["years"]
-    return {"table": table, "summary": summarise_points(table, keys), "points": points, "keys": keys,
-            "out": out, "label": headline.headline_label(years, spec.get("at_year", headline.DEFAULT_AT_YEAR))}
+    return {
+        "table": table,
+        "summary": summarise_points(table, keys),
+        "points": points,
+        "keys": keys,
+        "out": out,
+        "label": headline.headline_label(years, spec.get("at_year", headline.DEFAULT_AT_YEAR)),
+    }

@@ -1,4 +1,5 @@
 """Team state sampled on a regular time grid."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -15,8 +16,11 @@ def on_grid(states: pd.DataFrame, grid_days: np.ndarray, keys=("rep", "team")) -
     keys = list(keys)
     s = states.sort_values(keys + ["t_days"], kind="stable").reset_index(drop=True)
     groups = s[keys].drop_duplicates().reset_index(drop=True)
-    gid = pd.MultiIndex.from_frame(s[keys]).map(
-        dict(zip(pd.MultiIndex.from_frame(groups), range(len(groups))))).to_numpy()
+    gid = (
+        pd.MultiIndex.from_frame(s[keys])
+        .map(dict(zip(pd.MultiIndex.from_frame(groups), range(len(groups)))))
+        .to_numpy()
+    )
     grid = np.asarray(grid_days, float)
     span = 2.0 * (max(abs(s["t_days"]).max(), np.abs(grid).max()) + 1.0)
     key = gid * span + s["t_days"].to_numpy()

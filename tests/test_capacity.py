@@ -1,4 +1,5 @@
 """Behaviour of sim.capacity.SharedCapacity on small deterministic schedules."""
+
 import pytest
 import simpy
 
@@ -28,31 +29,43 @@ def _run(cap, users, until=None):
 def test_fifo_serves_in_arrival_order():
     env = simpy.Environment()
     cap = SharedCapacity(env, 1, policy="fifo")
-    _run(cap, [dict(at=0, hold=10, owner="holder"),
-               dict(at=1, hold=1, owner="a", priority=5),  # priorities are ignored under fifo
-               dict(at=2, hold=1, owner="b", priority=0),
-               dict(at=3, hold=1, owner="c", priority=-1)])
+    _run(
+        cap,
+        [
+            dict(at=0, hold=10, owner="holder"),
+            dict(at=1, hold=1, owner="a", priority=5),  # priorities are ignored under fifo
+            dict(at=2, hold=1, owner="b", priority=0),
+            dict(at=3, hold=1, owner="c", priority=-1),
+        ],
+    )
     assert _grant_order(cap) == ["holder", "a", "b", "c"]
 
 
 def test_priority_serves_lower_number_first_then_arrival():
     env = simpy.Environment()
     cap = SharedCapacity(env, 1, policy="priority")
-    _run(cap, [dict(at=0, hold=10, owner="holder"),
-               dict(at=1, hold=1, owner="p5", priority=5),
-               dict(at=2, hold=1, owner="p1_early", priority=1),
-               dict(at=3, hold=1, owner="p1_late", priority=1),
-               dict(at=4, hold=1, owner="p0", priority=0)])
+    _run(
+        cap,
+        [
+            dict(at=0, hold=10, owner="holder"),
+            dict(at=1, hold=1, owner="p5", priority=5),
+            dict(at=2, hold=1, owner="p1_early", priority=1),
+            dict(at=3, hold=1, owner="p1_late", priority=1),
+            dict(at=4, hold=1, owner="p0", priority=0),
+        ],
+    )
     assert _grant_order(cap) == ["holder", "p0", "p1_early", "p1_late", "p5"]
 
 
 # Capacity 4: A holds 2 units and B 1 until t=100, C holds 1 until t=5. A (t=1) then B (t=2)
 # queue for one unit; at t=5 one unit frees and the policy decides who gets it.
-_FAIR_SCHEDULE = [dict(at=0, hold=100, owner="A", amount=2),
-                  dict(at=0, hold=100, owner="B"),
-                  dict(at=0, hold=5, owner="C"),
-                  dict(at=1, hold=100, owner="A"),
-                  dict(at=2, hold=100, owner="B")]
+_FAIR_SCHEDULE = [
+    dict(at=0, hold=100, owner="A", amount=2),
+    dict(at=0, hold=100, owner="B"),
+    dict(at=0, hold=5, owner="C"),
+    dict(at=1, hold=100, owner="A"),
+    dict(at=2, hold=100, owner="B"),
+]
 
 
 def test_fair_share_serves_owner_with_less_in_use_first():
@@ -98,9 +111,14 @@ def test_unknown_policy_raises_naming_field():
 
 def test_multi_unit_head_blocks_smaller_requests_behind_it():
     env = simpy.Environment()
-    cap = _run(SharedCapacity(env, 4), [dict(at=0, hold=10, owner="big_holder", amount=3),
-                                         dict(at=1, hold=1, owner="head", amount=2),
-                                         dict(at=2, hold=1, owner="small", amount=1)])
+    cap = _run(
+        SharedCapacity(env, 4),
+        [
+            dict(at=0, hold=10, owner="big_holder", amount=3),
+            dict(at=1, hold=1, owner="head", amount=2),
+            dict(at=2, hold=1, owner="small", amount=1),
+        ],
+    )
     # One unit is free from t=0, but "small" may not pass the head that needs two.
     assert cap.waits() == [("big_holder", 0, 0), ("head", 1, 10), ("small", 2, 10)]
 
@@ -149,8 +167,9 @@ def test_utilisation_of_deterministic_schedule_is_exact():
 def test_time_weighted_queue_and_system_are_exact():
     env = simpy.Environment()
     # Capacity 1: A holds [0, 4); B waits [1, 4) then holds [4, 6).
-    cap = _run(SharedCapacity(env, 1), [dict(at=0, hold=4, owner="A"), dict(at=1, hold=2, owner="B")],
-               until=8)
+    cap = _run(
+        SharedCapacity(env, 1), [dict(at=0, hold=4, owner="A"), dict(at=1, hold=2, owner="B")], until=8
+    )
     s = cap.stats()
     # Exact up to float rounding: integrals of step functions over [0, 8].
     assert s["mean_queue_length"] == pytest.approx(3 / 8, abs=1e-12)

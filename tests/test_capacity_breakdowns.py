@@ -1,4 +1,5 @@
 """Breakdowns, critical-ratio dispatching and optional wait records of sim.capacity."""
+
 import pytest
 import simpy
 

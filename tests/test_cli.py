@@ -1,4 +1,5 @@
 """The command line ``python -m sim``: run, list, show, and one-line errors for bad input."""
+
 from __future__ import annotations
 
 import json
@@ -27,8 +28,10 @@ def test_run_exits_zero(tiny_run):
     assert proc.returncode == 0, proc.stderr
 
 
-@pytest.mark.parametrize("name", ["events.parquet", "trajectories.parquet", "gap.parquet",
-                                  "summary.json", "gap.png", "capability.png"])
+@pytest.mark.parametrize(
+    "name",
+    ["events.parquet", "trajectories.parquet", "gap.parquet", "summary.json", "gap.png", "capability.png"],
+)
 def test_run_writes_file(tiny_run, name):
     _, out = tiny_run
     assert (out / name).is_file()
@@ -57,8 +60,22 @@ def test_run_no_plots_writes_no_png(tmp_path):
 
 
 def test_run_applies_set_and_seed(tmp_path):
-    assert main(["run", *TINY, "--no-plots", "--seed", "7", "--set", "teams.leader.diagnosis=0.5",
-                 "--out", str(tmp_path)]) == 0
+    assert (
+        main(
+            [
+                "run",
+                *TINY,
+                "--no-plots",
+                "--seed",
+                "7",
+                "--set",
+                "teams.leader.diagnosis=0.5",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["seed"] == 7 and summary["reps"] == 2
     assert summary["params"]["teams"]["leader"]["diagnosis"] == 0.5
@@ -104,11 +121,17 @@ BAD = {
     "unknown_key": (["run", "--set", "teams.leader.nosuchkey=1"], ["teams.leader.nosuchkey", "1"]),
     "wrong_type": (["run", "--set", "run.reps=abc"], ["run.reps", "abc"]),
     "negative_capacity": (["run", "--set", "clusters.openai.gpus=-5"], ["clusters.openai.gpus", "-5"]),
-    "probability_above_one": (["run", "--set", "teams.leader.diagnosis=1.5"], ["teams.leader.diagnosis", "1.5"]),
+    "probability_above_one": (
+        ["run", "--set", "teams.leader.diagnosis=1.5"],
+        ["teams.leader.diagnosis", "1.5"],
+    ),
     "reps_zero": (["run", "--reps", "0"], ["run.reps", "0"]),
     "set_without_equals": (["run", "--set", "teams.leader.diagnosis"], ["--set", "teams.leader.diagnosis"]),
     "workers_zero": (["run", "--workers", "0"], ["workers", "0"]),
-    "show_unknown_key": (["show", "chatgpt_race", "--set", "teams.leader.nosuchkey=1"], ["teams.leader.nosuchkey"]),
+    "show_unknown_key": (
+        ["show", "chatgpt_race", "--set", "teams.leader.nosuchkey=1"],
+        ["teams.leader.nosuchkey"],
+    ),
     "broken_toml": (["run", "BROKEN"], ["scenario", "broken.toml"]),
 }
 
@@ -117,7 +140,8 @@ BAD = {
 def test_bad_input_exits_2_with_one_line_error(case, broken_toml, tmp_path, capsys):
     argv, needles = BAD[case]
     argv = [broken_toml if a == "BROKEN" else a for a in argv] + (
-        ["--out", str(tmp_path / "out")] if argv[0] == "run" else [])
+        ["--out", str(tmp_path / "out")] if argv[0] == "run" else []
+    )
     assert main(argv) == 2
     err = capsys.readouterr().err
     lines = err.strip().splitlines()

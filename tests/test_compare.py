@@ -1,4 +1,5 @@
 """Scenario comparison: one column per scenario, same seed and reps for each."""
+
 import pandas as pd
 import pytest
 
@@ -8,8 +9,22 @@ from sim.cli import main
 @pytest.fixture(scope="module")
 def compared(tmp_path_factory):
     out = tmp_path_factory.mktemp("cmp") / "c"
-    rc = main(["compare", "chatgpt_race", "chatgpt_race@teams.late_follower.diagnosis=0",
-               "--reps", "3", "--years", "2", "--seed", "5", "--quiet", "--out", str(out)])
+    rc = main(
+        [
+            "compare",
+            "chatgpt_race",
+            "chatgpt_race@teams.late_follower.diagnosis=0",
+            "--reps",
+            "3",
+            "--years",
+            "2",
+            "--seed",
+            "5",
+            "--quiet",
+            "--out",
+            str(out),
+        ]
+    )
     return rc, out
 
 

@@ -1,4 +1,5 @@
 """Same scenario and seed, same tables, whatever the number of workers."""
+
 import pandas as pd
 
 import sim
@@ -36,8 +37,11 @@ def test_changing_one_team_leaves_the_others_draws_unchanged():
     la = a.events[a.events.team == "leader"].reset_index(drop=True)
     lb = b.events[b.events.team == "leader"].reset_index(drop=True)
     pd.testing.assert_frame_equal(la, lb)
-    assert not a.events[a.events.team == "late_follower"].reset_index(drop=True).equals(
-        b.events[b.events.team == "late_follower"].reset_index(drop=True))
+    assert (
+        not a.events[a.events.team == "late_follower"]
+        .reset_index(drop=True)
+        .equals(b.events[b.events.team == "late_follower"].reset_index(drop=True))
+    )
 
 
 def test_saved_results_load_back_identical(tmp_path):
@@ -51,6 +55,7 @@ def test_saved_results_load_back_identical(tmp_path):
 
 def test_validated_params_survive_pickling_to_worker_processes():
     import pickle
+
     for name in ("chatgpt_race", "fab_5nm_race"):
         params = sim.load_scenario(name)
         assert pickle.loads(pickle.dumps(params)) == params

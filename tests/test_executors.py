@@ -1,6 +1,7 @@
 """Executors: the same tables bit for bit in this process, in 2 local worker
 processes and on a Dask LocalCluster; ``--reps auto`` stops where a fixed run
 of that count would give the same tables."""
+
 import pandas as pd
 import pytest
 
@@ -52,16 +53,25 @@ def test_auto_reps_equals_fixed_run_of_the_same_count():
 
 def test_auto_reps_stops_at_the_same_count_with_two_workers():
     kw = dict(reps="auto", ci=0.3, min_reps=4, max_reps=40, years=2, seed=3, progress=False, batch=2)
-    assert sim.run("chatgpt_race", workers=2, **kw).summary["reps"] == \
-        sim.run("chatgpt_race", workers=1, **kw).summary["reps"]
+    assert (
+        sim.run("chatgpt_race", workers=2, **kw).summary["reps"]
+        == sim.run("chatgpt_race", workers=1, **kw).summary["reps"]
+    )
 
 
 def test_make_executor_picks_local_by_default():
     assert isinstance(make_executor(workers=2), LocalExecutor)
 
 
-@pytest.mark.parametrize("kw", [dict(workers=0), dict(dask="remote"),
-                                dict(scheduler="tcp://x:1", dask="local"), dict(scheduler="nohost")])
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(workers=0),
+        dict(dask="remote"),
+        dict(scheduler="tcp://x:1", dask="local"),
+        dict(scheduler="nohost"),
+    ],
+)
 def test_bad_executor_options_raise_scenario_error(kw):
     with pytest.raises(ScenarioError):
         make_executor(**kw)

@@ -1,4 +1,5 @@
 """The notebook explorer, driven without a browser."""
+
 import matplotlib
 
 matplotlib.use("Agg")
@@ -34,8 +35,9 @@ def test_an_unknown_lever_is_refused_with_its_name():
 
 def test_the_widget_has_one_slider_per_lever():
     ipywidgets = pytest.importorskip("ipywidgets")
-    ex = sim.Explorer("chatgpt_race", reps=1, years=0.5,
-                      levers={"teams.late_follower.diagnosis": (0.0, 1.0, 0.1)})
+    ex = sim.Explorer(
+        "chatgpt_race", reps=1, years=0.5, levers={"teams.late_follower.diagnosis": (0.0, 1.0, 0.1)}
+    )
     box = ex.widget()
     sliders = [c for c in box.children if isinstance(c, ipywidgets.FloatSlider)]
     assert len(sliders) == 1

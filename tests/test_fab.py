@@ -1,31 +1,39 @@
 """Behaviour of the fab model: routes, lots, rework, tables, API, command line."""
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import sim
-from sim.cli import main
-from sim.knowhow import FailureModes
-from sim.scenario import ScenarioError, load
-from sim.streams import Streams
-
 from models.fab.params import AREAS
 from models.fab.route import Route, load_route, synthetic_route
 from models.fab.simulate import FabSim
 from models.fab.world import REWORK, ProcessWorld
+from sim.cli import main
+from sim.knowhow import FailureModes
+from sim.scenario import ScenarioError, load
+from sim.streams import Streams
 
 ZERO = {a: 0.0 for a in AREAS}
 
 
 def tiny(**over):
     """A small fab scenario: 60-step route, one line, two teams (raw data)."""
-    data = dict(name="tiny", model="fab", start_date="2024-01-01", years=0.25, leader="leader",
-                run=dict(reps=2, seed=7, grid_days=14.0),
-                route=dict(steps=60, tool_groups=12, minutes_median=30.0),
-                world=dict(modes_per_step=5, hazard_median=0.003),
-                fabs={"line": dict(design_starts_per_day=4.0, load=0.7)},
-                teams={"leader": dict(fab="line", know_how={a: 4.0 for a in AREAS}, lots_in_flight=2),
-                       "follower": dict(fab="line", know_how={a: 1.0 for a in AREAS}, lots_in_flight=2)})
+    data = dict(
+        name="tiny",
+        model="fab",
+        start_date="2024-01-01",
+        years=0.25,
+        leader="leader",
+        run=dict(reps=2, seed=7, grid_days=14.0),
+        route=dict(steps=60, tool_groups=12, minutes_median=30.0),
+        world=dict(modes_per_step=5, hazard_median=0.003),
+        fabs={"line": dict(design_starts_per_day=4.0, load=0.7)},
+        teams={
+            "leader": dict(fab="line", know_how={a: 4.0 for a in AREAS}, lots_in_flight=2),
+            "follower": dict(fab="line", know_how={a: 1.0 for a in AREAS}, lots_in_flight=2),
+        },
+    )
     data.update(over)
     return data
 
@@ -72,8 +80,16 @@ def test_run_gives_lot_level_events_by_default(tiny_results):
 
 
 def test_trajectories_carry_fab_columns(tiny_results):
-    cols = {"capability", "line_yield", "die_yield", "cycle_time_days", "x_factor", "wip_lots",
-            "spend_usd", "cost_per_25_good_usd"}
+    cols = {
+        "capability",
+        "line_yield",
+        "die_yield",
+        "cycle_time_days",
+        "x_factor",
+        "wip_lots",
+        "spend_usd",
+        "cost_per_25_good_usd",
+    }
     assert cols <= set(tiny_results.trajectories.columns)
 
 
@@ -111,18 +127,25 @@ def test_trace_steps_adds_one_row_per_lot_step():
     assert len(steps) > 0
     done = ev[ev["kind"] == "production"]
     # Every finished production lot went through all 60 steps.
-    per_lot = steps[steps["run_id"].isin(done["run_id"]) & (steps["team"] == "production")].groupby("run_id").size()
+    per_lot = (
+        steps[steps["run_id"].isin(done["run_id"]) & (steps["team"] == "production")].groupby("run_id").size()
+    )
     assert (per_lot == 60).all()
 
 
 def test_rework_sends_lot_back_and_too_much_rework_scraps_it():
-    params = load(tiny(trace="steps", years=0.05), {"fabs.line.load": 0.0, "teams.follower.lots_in_flight": 1,
-                                                    "teams.leader.lots_in_flight": 1})
+    params = load(
+        tiny(trace="steps", years=0.05),
+        {"fabs.line.load": 0.0, "teams.follower.lots_in_flight": 1, "teams.leader.lots_in_flight": 1},
+    )
     steps = 10
-    route = Route(np.arange(steps) % 2, np.zeros(steps, int), np.ones(steps), np.ones(steps), np.zeros(2, int))
+    route = Route(
+        np.arange(steps) % 2, np.zeros(steps, int), np.ones(steps), np.ones(steps), np.zeros(2, int)
+    )
     step = np.array([5])
-    modes = FailureModes(np.zeros(1, np.int64), step.astype(float), np.array([1e6]), np.zeros(1, bool),
-                         np.full(1, 0.5), AREAS)
+    modes = FailureModes(
+        np.zeros(1, np.int64), step.astype(float), np.array([1e6]), np.zeros(1, bool), np.full(1, 0.5), AREAS
+    )
     world = ProcessWorld(modes, np.array([REWORK]), step, np.array([0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1]))
     fs = FabSim(params, Streams(3, 0), route=route, world=world)
     fs.env.run(until=200)
@@ -135,11 +158,32 @@ def test_rework_sends_lot_back_and_too_much_rework_scraps_it():
 
 def test_cli_runs_fab_scenario_and_draws_fab_figures(tmp_path, capsys):
     out = tmp_path / "shared"
-    code = main(["run", "fab_shared_line", "--reps", "1", "--years", "0.1", "--quiet", "--out", str(out),
-                 "--set", "route.steps=60", "--set", "route.tool_groups=20"])
+    code = main(
+        [
+            "run",
+            "fab_shared_line",
+            "--reps",
+            "1",
+            "--years",
+            "0.1",
+            "--quiet",
+            "--out",
+            str(out),
+            "--set",
+            "route.steps=60",
+            "--set",
+            "route.tool_groups=20",
+        ]
+    )
     assert code == 0
-    for name in ("yield_ramp.png", "cost_per_25_good.png", "operating_curve.png", "yield_gap.parquet",
-                 "tool_groups.parquet", "events.parquet"):
+    for name in (
+        "yield_ramp.png",
+        "cost_per_25_good.png",
+        "operating_curve.png",
+        "yield_gap.parquet",
+        "tool_groups.parquet",
+        "events.parquet",
+    ):
         assert (out / name).is_file()
 
 
@@ -160,8 +204,9 @@ def test_one_and_two_workers_give_identical_fab_tables():
 def test_changing_the_follower_leaves_the_leaders_lots_in_its_own_fab_unchanged():
     # Common random numbers: separate fabs, named streams and a shared world draw, so a
     # follower that diagnoses nothing does not change a single draw of the leader's.
-    two_fabs = tiny(fabs={"a": dict(design_starts_per_day=4.0, load=0.7),
-                          "b": dict(design_starts_per_day=4.0, load=0.7)})
+    two_fabs = tiny(
+        fabs={"a": dict(design_starts_per_day=4.0, load=0.7), "b": dict(design_starts_per_day=4.0, load=0.7)}
+    )
     two_fabs["teams"]["leader"]["fab"], two_fabs["teams"]["follower"]["fab"] = "a", "b"
     base = sim.run(two_fabs, reps=1, years=0.1, progress=False)
     other = sim.run(two_fabs, reps=1, years=0.1, progress=False, overrides={"teams.follower.diagnosis": 0.0})
@@ -172,8 +217,9 @@ def test_changing_the_follower_leaves_the_leaders_lots_in_its_own_fab_unchanged(
 
 
 def test_volume_learning_lets_production_lots_teach_the_learning_team():
-    data = tiny(fabs={"a": dict(design_starts_per_day=4.0, load=0.7),
-                      "b": dict(design_starts_per_day=4.0, load=0.7)})
+    data = tiny(
+        fabs={"a": dict(design_starts_per_day=4.0, load=0.7), "b": dict(design_starts_per_day=4.0, load=0.7)}
+    )
     data["teams"]["leader"]["fab"], data["teams"]["follower"]["fab"] = "a", "b"
     over = {"fabs.b.learning_team": "follower", "fabs.b.production_analyses_per_lot": 1.0}
     base = sim.run(data, reps=1, years=0.2, progress=False)

@@ -112,15 +112,21 @@ def test_months_behind_broadcasts_scalar_time():
 def _staircase():
     rows = [
         # rep 0
-        (0, "L", -900.0, 22.4), (0, "L", -260.0, 23.9), (0, "L", 0.0, 24.41),
+        (0, "L", -900.0, 22.4),
+        (0, "L", -260.0, 23.9),
+        (0, "L", 0.0, 24.41),
         (0, "L", 104.0, 25.21),
-        (0, "A", 0.0, 23.0), (0, "A", 150.0, 24.0),
+        (0, "A", 0.0, 23.0),
+        (0, "A", 150.0, 24.0),
         (0, "B", 0.0, 24.5),
         # rep 1
-        (1, "L", -900.0, 22.4), (1, "L", 0.0, 23.0), (1, "L", 60.0, 24.0),
+        (1, "L", -900.0, 22.4),
+        (1, "L", 0.0, 23.0),
+        (1, "L", 60.0, 24.0),
         (1, "L", 120.0, 25.0),
         (1, "A", 0.0, 23.5),
-        (1, "B", 50.0, 24.0), (1, "B", 180.0, 25.5),
+        (1, "B", 50.0, 24.0),
+        (1, "B", 180.0, 25.5),
     ]
     df = pd.DataFrame(rows, columns=["rep", "team", "t_days", "capability"])
     return df.sample(frac=1.0, random_state=3).reset_index(drop=True)  # shuffled
@@ -128,12 +134,18 @@ def _staircase():
 
 def _spend():
     rows = [
-        (0, "L", 0.0, 0.0), (0, "L", 104.0, 300e6),
-        (0, "A", 0.0, 0.0), (0, "A", 100.0, 20e6),
+        (0, "L", 0.0, 0.0),
+        (0, "L", 104.0, 300e6),
+        (0, "A", 0.0, 0.0),
+        (0, "A", 100.0, 20e6),
         (0, "B", 0.0, 10e6),
-        (1, "L", 0.0, 0.0), (1, "L", 60.0, 40e6), (1, "L", 120.0, 80e6),
-        (1, "A", 0.0, 5e6), (1, "A", 90.0, 10e6),
-        (1, "B", 0.0, 0.0), (1, "B", 50.0, 2e6),
+        (1, "L", 0.0, 0.0),
+        (1, "L", 60.0, 40e6),
+        (1, "L", 120.0, 80e6),
+        (1, "A", 0.0, 5e6),
+        (1, "A", 90.0, 10e6),
+        (1, "B", 0.0, 0.0),
+        (1, "B", 50.0, 2e6),
     ]
     return pd.DataFrame(rows, columns=["rep", "team", "t_days", "spend_usd"])
 
@@ -172,8 +184,14 @@ def test_gap_table_shape_and_columns():
     g = _gap()
     assert g.shape == (2 * 2 * 3, 8)
     assert list(g.columns) == [
-        "rep", "t_days", "follower", "leader", "capability_gap",
-        "months_behind", "months_behind_flag", "cost_ratio",
+        "rep",
+        "t_days",
+        "follower",
+        "leader",
+        "capability_gap",
+        "months_behind",
+        "months_behind_flag",
+        "cost_ratio",
     ]
 
 
@@ -202,10 +220,18 @@ def test_gap_table_dtypes():
 def test_gap_table_capability_gap_values():
     g = _gap()
     expected = [
-        1.41, 1.41, 1.21,    # rep0 A: L 24.41,24.41,25.21 - A 23,23,24
-        -0.09, -0.09, 0.71,  # rep0 B: - 24.5
-        -0.5, 0.5, 1.5,      # rep1 A: L 23,24,25 - 23.5
-        np.nan, 0.0, -0.5,   # rep1 B: NaN before t=50, 24, 25.5
+        1.41,
+        1.41,
+        1.21,  # rep0 A: L 24.41,24.41,25.21 - A 23,23,24
+        -0.09,
+        -0.09,
+        0.71,  # rep0 B: - 24.5
+        -0.5,
+        0.5,
+        1.5,  # rep1 A: L 23,24,25 - 23.5
+        np.nan,
+        0.0,
+        -0.5,  # rep1 B: NaN before t=50, 24, 25.5
     ]
     np.testing.assert_allclose(g["capability_gap"], expected, atol=1e-12)
 
@@ -213,24 +239,38 @@ def test_gap_table_capability_gap_values():
 def test_gap_table_months_behind_and_flags():
     g = _gap()
     expected_days = [
-        260, 360, 200,     # rep0 A: tau=-260, -260, 0
-        -104, -4, 96,      # rep0 B: tau=104 (B leads early)
-        -60, 40, 140,      # rep1 A: tau=60
-        np.nan, 40, np.nan,
+        260,
+        360,
+        200,  # rep0 A: tau=-260, -260, 0
+        -104,
+        -4,
+        96,  # rep0 B: tau=104 (B leads early)
+        -60,
+        40,
+        140,  # rep1 A: tau=60
+        np.nan,
+        40,
+        np.nan,
     ]
     np.testing.assert_allclose(g["months_behind"], np.array(expected_days) / M)
-    assert list(g["months_behind_flag"]) == (
-        [""] * 9 + ["no_capability", "", "beyond_record"]
-    )
+    assert list(g["months_behind_flag"]) == ([""] * 9 + ["no_capability", "", "beyond_record"])
 
 
 def test_gap_table_cost_ratio_hand_worked():
     g = _gap(spend=_spend())
     expected = [
-        np.nan, np.nan, np.nan,       # rep0 A: tau<0, tau<0, leader spend at tau=0 is 0
-        1 / 30, 1 / 30, 1 / 30,       # rep0 B: 10e6 / L spend at tau=104 (300e6)
-        0.125, 0.25, 0.25,            # rep1 A: 5e6,10e6,10e6 / L spend at tau=60 (40e6)
-        np.nan, 0.05, np.nan,         # rep1 B: no cap; 2e6/40e6; beyond record
+        np.nan,
+        np.nan,
+        np.nan,  # rep0 A: tau<0, tau<0, leader spend at tau=0 is 0
+        1 / 30,
+        1 / 30,
+        1 / 30,  # rep0 B: 10e6 / L spend at tau=104 (300e6)
+        0.125,
+        0.25,
+        0.25,  # rep1 A: 5e6,10e6,10e6 / L spend at tau=60 (40e6)
+        np.nan,
+        0.05,
+        np.nan,  # rep1 B: no cap; 2e6/40e6; beyond record
     ]
     np.testing.assert_allclose(g["cost_ratio"], expected)
 
@@ -257,11 +297,20 @@ def _synthetic_gap(series: dict, months=np.arange(37)):
     """series: {(rep, follower): months-behind function of month m}."""
     parts = []
     for (rep, fol), fn in series.items():
-        parts.append(pd.DataFrame({
-            "rep": rep, "t_days": months * M, "follower": fol, "leader": "L",
-            "capability_gap": np.nan, "months_behind": fn(months.astype(float)),
-            "months_behind_flag": "", "cost_ratio": np.nan,
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "rep": rep,
+                    "t_days": months * M,
+                    "follower": fol,
+                    "leader": "L",
+                    "capability_gap": np.nan,
+                    "months_behind": fn(months.astype(float)),
+                    "months_behind_flag": "",
+                    "cost_ratio": np.nan,
+                }
+            )
+        )
     return pd.concat(parts, ignore_index=True)
 
 
@@ -328,18 +377,28 @@ def test_summarise_one_row_per_follower_with_named_columns():
     g = _synthetic_gap({(0, "A"): lambda m: m, (0, "B"): lambda m: -m, (1, "B"): lambda m: m})
     s = summarise(g)
     assert list(s["follower"]) == ["A", "B"]
-    for c in ("start_median", "start_q05", "start_q95", "end_median", "end_q05",
-              "end_q95", "share_widened", "reps"):
+    for c in (
+        "start_median",
+        "start_q05",
+        "start_q95",
+        "end_median",
+        "end_q05",
+        "end_q95",
+        "share_widened",
+        "reps",
+    ):
         assert c in s.columns
     assert list(s["reps"]) == [1, 2]
     assert list(s["share_widened"]) == [1.0, 0.5]
 
 
 def test_summarise_counts_defined_values_and_ignores_nan():
-    g = _synthetic_gap({
-        (0, "A"): lambda m: m,
-        (1, "A"): lambda m: np.where(m == 36, np.nan, m + 2),
-    })
+    g = _synthetic_gap(
+        {
+            (0, "A"): lambda m: m,
+            (1, "A"): lambda m: np.where(m == 36, np.nan, m + 2),
+        }
+    )
     row = summarise(g).iloc[0]
     assert row["end_defined"] == 1
     assert row["end_median"] == pytest.approx(36.0)

@@ -1,4 +1,5 @@
 """KnowHow: latent failure modes, fixes, regression, and emergent learning."""
+
 import numpy as np
 import pytest
 
@@ -10,8 +11,14 @@ from sim.streams import Streams
 
 
 def one_mode_world(hazard=0.2):
-    return FailureModes(area=np.array([0]), onset=np.array([0.0]), hazard=np.array([hazard]),
-                        silent=np.array([False]), u=np.array([0.5]), areas=("a",))
+    return FailureModes(
+        area=np.array([0]),
+        onset=np.array([0.0]),
+        hazard=np.array([hazard]),
+        silent=np.array([False]),
+        u=np.array([0.5]),
+        areas=("a",),
+    )
 
 
 def test_a_fixed_mode_keeps_one_minus_fix_effectiveness_of_its_hazard():
@@ -26,7 +33,7 @@ def test_regression_of_fixes_follows_the_stated_monthly_retention():
     kh = KnowHow(one_mode_world(), fix_effectiveness=0.7, codified_share=0.4, retention_per_month=0.9)
     kh.fix(0)
     kh.advance(7 * DAYS_PER_MONTH)
-    expected = 1 - 0.7 * 0.4 - 0.7 * 0.6 * 0.9 ** 7
+    expected = 1 - 0.7 * 0.4 - 0.7 * 0.6 * 0.9**7
     assert kh.residual[0] == pytest.approx(expected, rel=1e-12)
 
 
@@ -47,8 +54,14 @@ def test_share_of_failures_identified_matches_the_diagnosis_probability():
     # Through the whole model: with no confounding, a failure's cause is
     # identified with the team's diagnosis probability.
     teams = ("leader", "strong_follower", "late_follower")
-    res = sim.run("chatgpt_race", reps=10, seed=11, years=4, progress=False,
-                  overrides={"world.confounding": 0.0} | {f"teams.{t}.diagnosis": 0.6 for t in teams})
+    res = sim.run(
+        "chatgpt_race",
+        reps=10,
+        seed=11,
+        years=4,
+        progress=False,
+        overrides={"world.confounding": 0.0} | {f"teams.{t}.diagnosis": 0.6 for t in teams},
+    )
     ev = res.events
     fails = ev[ev.outcome == "failure"]
     n, p = len(fails), 0.6
@@ -60,9 +73,17 @@ def held_team_events(diagnosis: float, rep: int):
     """Events of the leader alone in effect, held at one scale (policy "hold"),
     one OOM above its experience, running 5-day runs back to back."""
     leader = load("chatgpt_race").teams["leader"].model_dump() | {
-        "policy": "hold", "experience": 23.0, "largest_run": 24.0, "diagnosis": diagnosis,
-        "run_days": 5.0, "prep_days": 0.0, "releases": [], "experiments": {"slots": 0},
-        "internal_best": None, "public_best": None}
+        "policy": "hold",
+        "experience": 23.0,
+        "largest_run": 24.0,
+        "diagnosis": diagnosis,
+        "run_days": 5.0,
+        "prep_days": 0.0,
+        "releases": [],
+        "experiments": {"slots": 0},
+        "internal_best": None,
+        "public_best": None,
+    }
     params = load("chatgpt_race", {"years": 5.0, "teams": {"leader": leader}})
     ev = simulate(params, Streams(5, rep), 5 * 365.25)["events"].frame()
     return ev[ev.kind == "run"].sort_values("t_days")

@@ -1,4 +1,5 @@
 """Every notebook in notebooks/ runs top to bottom (so none rots)."""
+
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,9 @@ def test_notebook_runs_without_errors(path):
     nb = nbformat.read(path, as_version=4)
     # committed without outputs: what runs here is what a reader runs
     assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code")
-    client = nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
-                                     resources={"metadata": {"path": str(path.parent)}})
+    client = nbclient.NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
     client.execute()
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors

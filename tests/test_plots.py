@@ -23,8 +23,7 @@ def _staircase(n_reps=20, seed=0):
     rng = np.random.default_rng(seed)
     rows = []
     for rep in range(n_reps):
-        rows += [(rep, "leader", -914.0, 23.5), (rep, "leader", 0.0, 24.4),
-                 (rep, "leader", 104.0, 25.3)]
+        rows += [(rep, "leader", -914.0, 23.5), (rep, "leader", 0.0, 24.4), (rep, "leader", 104.0, 25.3)]
         t, c = 104.0, 25.3
         while t < GRID[-1]:
             t += rng.uniform(120, 300)
@@ -40,11 +39,13 @@ def _staircase(n_reps=20, seed=0):
     return pd.DataFrame(rows, columns=["rep", "team", "t_days", "capability"])
 
 
-MILESTONES = pd.DataFrame({
-    "t_days": [-914.0, 0.0, 104.0],
-    "capability": [23.5, 24.4, 25.3],
-    "label": ["GPT-3", "GPT-3.5", "GPT-4"],
-})
+MILESTONES = pd.DataFrame(
+    {
+        "t_days": [-914.0, 0.0, 104.0],
+        "capability": [23.5, 24.4, 25.3],
+        "label": ["GPT-3", "GPT-3.5", "GPT-4"],
+    }
+)
 
 
 @pytest.fixture
@@ -86,6 +87,7 @@ def test_plot_gap_uses_dates_when_start_date_given(gap):
     assert ax.get_xlabel() == "date"
     lo, hi = ax.get_xlim()
     import matplotlib.dates as mdates
+
     assert mdates.num2date(lo).year <= 2023 and mdates.num2date(hi).year >= 2026
     plt.close(fig)
 
@@ -138,10 +140,15 @@ def test_plot_capability_with_dates_saves_non_empty_png(cap, tmp_path):
 def test_plot_gap_does_not_bridge_stretch_where_months_behind_is_undefined():
     t = np.arange(10) * DAYS_PER_MONTH
     months = np.where((np.arange(10) >= 4) & (np.arange(10) <= 5), np.nan, np.arange(10.0))
-    g = pd.DataFrame({
-        "rep": np.repeat([0, 1], 10), "t_days": np.tile(t, 2), "follower": "A",
-        "leader": "L", "months_behind": np.tile(months, 2),
-    })
+    g = pd.DataFrame(
+        {
+            "rep": np.repeat([0, 1], 10),
+            "t_days": np.tile(t, 2),
+            "follower": "A",
+            "leader": "L",
+            "months_behind": np.tile(months, 2),
+        }
+    )
     fig = plot_gap(g)
     segs = [ln for ln in _drawn_lines(fig.axes[0]) if not np.allclose(ln.get_ydata(), 0.0)]
     assert sorted(len(ln.get_xdata()) for ln in segs) == [4, 4]  # months 0-3 and 6-9

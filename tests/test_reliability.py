@@ -1,4 +1,5 @@
 """Infrastructure interruptions of a training run (anchors C)."""
+
 import numpy as np
 
 from models.llm.reliability import sample_interruptions
@@ -9,8 +10,9 @@ LLAMA3_GPUS, LLAMA3_DAYS, LLAMA3_HAZARD = 16_384, 54.0, 4.74e-4  # Meta, Llama 3
 def llama3_runs(n=400, seed=2024):
     rng = np.random.default_rng(seed)
     # mature settings: 15 min restart (anchors C), 10 s asynchronous checkpoint write (assumption)
-    return [sample_interruptions(rng, LLAMA3_GPUS, LLAMA3_DAYS, LLAMA3_HAZARD, 0.25, 10 / 3600)
-            for _ in range(n)]
+    return [
+        sample_interruptions(rng, LLAMA3_GPUS, LLAMA3_DAYS, LLAMA3_HAZARD, 0.25, 10 / 3600) for _ in range(n)
+    ]
 
 
 def test_llama3_run_has_419_interruptions_on_average():

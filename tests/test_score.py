@@ -1,4 +1,5 @@
 """The benchmark-like score against published figures (anchors D)."""
+
 import pytest
 
 from models.llm.score import benchmark_score, benchmark_score_scalar

@@ -1,4 +1,5 @@
 """Sensitivity: SALib path on a function with known Sobol indices; ranges; the simulator's path."""
+
 import math
 
 import numpy as np
@@ -35,10 +36,14 @@ def test_default_range_is_half_to_one_and_a_half_times_clipped_to_bounds():
 
 def test_explicit_range_overrides_default():
     p = runner.resolve("chatgpt_race")
-    assert sensitivity.parse_params("teams.leader.diagnosis=0.1:0.3", p) == [("teams.leader.diagnosis", 0.1, 0.3)]
+    assert sensitivity.parse_params("teams.leader.diagnosis=0.1:0.3", p) == [
+        ("teams.leader.diagnosis", 0.1, 0.3)
+    ]
 
 
-@pytest.mark.parametrize("spec", ["teams.leader.nosuch", "teams.leader.diagnosis=0.5:0.2", "teams.leader.policy"])
+@pytest.mark.parametrize(
+    "spec", ["teams.leader.nosuch", "teams.leader.diagnosis=0.5:0.2", "teams.leader.policy"]
+)
 def test_bad_params_raise_one_line_error(spec):
     with pytest.raises(ScenarioError):
         sensitivity.parse_params(spec, runner.resolve("chatgpt_race"))
@@ -46,9 +51,28 @@ def test_bad_params_raise_one_line_error(spec):
 
 def test_sensitivity_command_writes_tornado_and_sobol(tmp_path, capsys):
     out = tmp_path / "s"
-    assert main(["sensitivity", "chatgpt_race", "--params", "teams.late_follower.prep_days,"
-                 "teams.late_follower.diagnosis", "--follower", "late_follower", "--years", "2",
-                 "--reps", "1", "--n", "4", "--quiet", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "sensitivity",
+                "chatgpt_race",
+                "--params",
+                "teams.late_follower.prep_days,teams.late_follower.diagnosis",
+                "--follower",
+                "late_follower",
+                "--years",
+                "2",
+                "--reps",
+                "1",
+                "--n",
+                "4",
+                "--quiet",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     for f in ("oat.csv", "sobol.csv", "tornado.png", "sobol.png", "manifest.json"):
         assert (out / f).is_file()
     text = capsys.readouterr().out
@@ -57,8 +81,26 @@ def test_sensitivity_command_writes_tornado_and_sobol(tmp_path, capsys):
 
 def test_plot_redraws_a_sensitivity_store(tmp_path):
     out = tmp_path / "s"
-    assert main(["sensitivity", "chatgpt_race", "--params", "teams.late_follower.prep_days",
-                 "--years", "1", "--reps", "1", "--no-sobol", "--quiet", "--no-plots", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "sensitivity",
+                "chatgpt_race",
+                "--params",
+                "teams.late_follower.prep_days",
+                "--years",
+                "1",
+                "--reps",
+                "1",
+                "--no-sobol",
+                "--quiet",
+                "--no-plots",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     assert not (out / "tornado.png").exists()
     assert main(["plot", str(out)]) == 0
     assert (out / "tornado.png").is_file()
@@ -66,7 +108,9 @@ def test_plot_redraws_a_sensitivity_store(tmp_path):
 
 def test_sobol_intervals_are_reproducible_with_the_default_seed():
     import numpy as np
+
     from sim.sensitivity import sobol_analyze, sobol_sample
+
     problem = {"num_vars": 2, "names": ["a", "b"], "bounds": [[0, 1], [0, 1]]}
     x = sobol_sample(problem, 64)
     y = x[:, 0] + 0.1 * x[:, 1] ** 2

@@ -1,5 +1,6 @@
 """Result store: parts written as they finish, readable after an interrupt,
 resumed without recomputing finished parts, read back into Results."""
+
 import json
 import os
 import signal
@@ -14,15 +15,28 @@ import sim
 from sim.cli import main
 
 # 10 points x 2 reps x 6 years (20 parts of one rep each): a few seconds, long enough to kill midway
-SWEEP = ["sweep", "chatgpt_race", "--vary", "teams.late_follower.prep_days=5:50:10",
-         "--reps", "2", "--years", "6", "--seed", "8", "--quiet", "--no-plots"]
+SWEEP = [
+    "sweep",
+    "chatgpt_race",
+    "--vary",
+    "teams.late_follower.prep_days=5:50:10",
+    "--reps",
+    "2",
+    "--years",
+    "6",
+    "--seed",
+    "8",
+    "--quiet",
+    "--no-plots",
+]
 TABLES = ("events", "trajectories", "gap", "staircase", "metrics")
 N_PARTS = 20
 
 
 def start(argv):
-    return subprocess.Popen([sys.executable, "-m", "sim", *argv],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "sim", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def parts_done(out):
@@ -62,8 +76,9 @@ def test_kill_left_some_but_not_all_parts(killed_and_resumed):
 
 def test_resumed_sweep_equals_uninterrupted_run(killed_and_resumed):
     out, full, _, _ = killed_and_resumed
-    pd.testing.assert_frame_equal(pd.read_parquet(out / "sweep.parquet"),
-                                  pd.read_parquet(full / "sweep.parquet"), check_exact=True)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(out / "sweep.parquet"), pd.read_parquet(full / "sweep.parquet"), check_exact=True
+    )
     for point in (0, 9):
         a, b = sim.load_results(out, point=point), sim.load_results(full, point=point)
         for name in TABLES:

@@ -1,4 +1,5 @@
 """Sweeps: design, common random numbers, tidy output, one-line errors."""
+
 import pandas as pd
 import pytest
 
@@ -11,8 +12,9 @@ VARY = "teams.late_follower.prep_days"
 @pytest.fixture(scope="module")
 def crn_sweep(tmp_path_factory):
     out = tmp_path_factory.mktemp("crn") / "sw"
-    res = sweep.run_sweep("chatgpt_race", [f"{VARY}=5,30,60"], reps=3, years=2, seed=4,
-                          out=out, progress=False, figures=False)
+    res = sweep.run_sweep(
+        "chatgpt_race", [f"{VARY}=5,30,60"], reps=3, years=2, seed=4, out=out, progress=False, figures=False
+    )
     return res, out
 
 
@@ -21,6 +23,7 @@ def test_leader_trajectories_identical_across_points_of_a_follower_parameter(crn
     # from the leader, not the reverse) and every point uses the same seed and
     # reps, so the leader's rows are equal bit for bit at every point.
     import sim
+
     _, out = crn_sweep
     trajs = [sim.load_results(out, point=p).trajectories for p in range(3)]
     leader = [t[t.team == "leader"].reset_index(drop=True) for t in trajs]
@@ -83,8 +86,23 @@ BAD = {
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_sweep_spec_exits_2_with_one_line(case, tmp_path, capsys):
     argv, needle = BAD[case]
-    assert main(["sweep", "chatgpt_race", *argv, "--reps", "1", "--years", "1", "--quiet",
-                 "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(
+            [
+                "sweep",
+                "chatgpt_race",
+                *argv,
+                "--reps",
+                "1",
+                "--years",
+                "1",
+                "--quiet",
+                "--out",
+                str(tmp_path / "o"),
+            ]
+        )
+        == 2
+    )
     lines = capsys.readouterr().err.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and needle in lines[0]
     assert not (tmp_path / "o").exists()  # nothing ran

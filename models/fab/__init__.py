@@ -3,6 +3,7 @@
 Registered as model ``fab`` (entry point ``rdgap.models``). ``MODEL.figures``
 gives the fab's own plots, which :meth:`sim.results.Results.save` writes.
 """
+
 from types import SimpleNamespace
 
 from .params import FabParams
@@ -12,6 +13,7 @@ from .simulate import simulate
 def figures(results) -> dict:
     """The fab's figures of a run, ``{file name: Figure}`` (plotting loads only when asked)."""
     from .plots import figures as make
+
     return make(results)
 
 

@@ -15,6 +15,7 @@ of their scrapped wafers (volume learning; Irwin & Klenow 1994, anchors B). Expe
 team's know-how: at each step wafers may be scrapped, the lot may be sent
 back for rework, and latent defects accumulate (see :mod:`models.fab.world`).
 """
+
 from __future__ import annotations
 
 import math
@@ -33,9 +34,30 @@ MINUTES_PER_DAY = 1440.0
 PRODUCTION = "production"
 PRODUCTION_PRIORITY = 1.0
 
-EVENT_COLUMNS = ("rep", "t_days", "team", "fab", "run_id", "kind", "step", "tool_group", "area", "outcome",
-                 "wait_days", "duration_days", "start_days", "wafers_in", "wafers_out", "line_yield",
-                 "die_yield", "defect_density", "cost_usd", "reworks", "mode", "modes_fixed")
+EVENT_COLUMNS = (
+    "rep",
+    "t_days",
+    "team",
+    "fab",
+    "run_id",
+    "kind",
+    "step",
+    "tool_group",
+    "area",
+    "outcome",
+    "wait_days",
+    "duration_days",
+    "start_days",
+    "wafers_in",
+    "wafers_out",
+    "line_yield",
+    "die_yield",
+    "defect_density",
+    "cost_usd",
+    "reworks",
+    "mode",
+    "modes_fixed",
+)
 
 
 def _minutes_from_hours(per_area, areas) -> np.ndarray:
@@ -52,8 +74,8 @@ class LotResult:
     wafers_out: int = WAFERS_PER_LOT
     reworks: int = 0
     steps_done: int = 0
-    process: float = 0.0       # raw processing minutes of the steps done (reworked ones again)
-    scrap_modes: list = field(default_factory=list)    # killing mode per scrapped wafer
+    process: float = 0.0  # raw processing minutes of the steps done (reworked ones again)
+    scrap_modes: list = field(default_factory=list)  # killing mode per scrapped wafer
     rework_modes: list = field(default_factory=list)
     latent_hazard: float = 0.0
 
@@ -74,8 +96,18 @@ class FabLine:
     tools : optional int array, tools per group (default: sized by :meth:`size_tools`)
     """
 
-    def __init__(self, env, name, fab, route: Route, streams, events: Recorder, rep: int,
-                 trace_steps: bool = False, tools=None):
+    def __init__(
+        self,
+        env,
+        name,
+        fab,
+        route: Route,
+        streams,
+        events: Recorder,
+        rep: int,
+        trace_steps: bool = False,
+        tools=None,
+    ):
         self.env, self.name, self.p, self.route = env, name, fab, route
         self.events, self.rep, self.trace_steps = events, rep, trace_steps
         self.tools = np.asarray(tools if tools is not None else self.size_tools(fab, route), int)
@@ -96,9 +128,9 @@ class FabLine:
         self.rng = streams.generator("fab", name)  # releases and processing-time variation
         self.wip = 0
         self._lot_id = 0
-        self.production_out = 0          # production lots completed
-        self.learner = None              # team learning from production lots (volume learning), if any
-        self.production_minutes = 0.0    # their summed cycle times (minutes)
+        self.production_out = 0  # production lots completed
+        self.learner = None  # team learning from production lots (volume learning), if any
+        self.production_minutes = 0.0  # their summed cycle times (minutes)
 
     @staticmethod
     def size_tools(fab, route: Route) -> np.ndarray:
@@ -165,8 +197,9 @@ class FabLine:
                 yield env.timeout(extra)
             cap.release(req)
             if trace:
-                self._trace(PRODUCTION, lot_id, i, g, "pass", asked, granted, env.now, WAFERS_PER_LOT,
-                            WAFERS_PER_LOT)
+                self._trace(
+                    PRODUCTION, lot_id, i, g, "pass", asked, granted, env.now, WAFERS_PER_LOT, WAFERS_PER_LOT
+                )
         self.wip -= 1
         end = env.now
         self.production_out += 1
@@ -174,10 +207,30 @@ class FabLine:
         if not self.p.production_events:
             return
         cost = self.p.production_lot_cost_usd
-        self.events.add(self.rep, end / MINUTES_PER_DAY, PRODUCTION, self.name, lot_id, "production", -1, -1, "",
-                        "completed", wait / MINUTES_PER_DAY, (end - start) / MINUTES_PER_DAY,
-                        start / MINUTES_PER_DAY, WAFERS_PER_LOT, WAFERS_PER_LOT, 1.0, math.nan, math.nan,
-                        cost, 0, -1, 0)
+        self.events.add(
+            self.rep,
+            end / MINUTES_PER_DAY,
+            PRODUCTION,
+            self.name,
+            lot_id,
+            "production",
+            -1,
+            -1,
+            "",
+            "completed",
+            wait / MINUTES_PER_DAY,
+            (end - start) / MINUTES_PER_DAY,
+            start / MINUTES_PER_DAY,
+            WAFERS_PER_LOT,
+            WAFERS_PER_LOT,
+            1.0,
+            math.nan,
+            math.nan,
+            cost,
+            0,
+            -1,
+            0,
+        )
 
     def production_lot_learning(self, lot_id: int):
         """A production lot that carries the learning team's know-how (volume learning).
@@ -192,15 +245,35 @@ class FabLine:
         self.production_minutes += res.end - res.start
         team.learn_from_volume(res)
         if self.p.production_events:
-            self.events.add(self.rep, res.end / MINUTES_PER_DAY, PRODUCTION, self.name, lot_id, "production", -1,
-                            -1, "", "completed" if res.wafers_out else "scrapped", res.wait / MINUTES_PER_DAY,
-                            (res.end - res.start) / MINUTES_PER_DAY, res.start / MINUTES_PER_DAY,
-                            WAFERS_PER_LOT, res.wafers_out, res.wafers_out / WAFERS_PER_LOT, math.nan, math.nan,
-                            self.p.production_lot_cost_usd, res.reworks, -1, 0)
+            self.events.add(
+                self.rep,
+                res.end / MINUTES_PER_DAY,
+                PRODUCTION,
+                self.name,
+                lot_id,
+                "production",
+                -1,
+                -1,
+                "",
+                "completed" if res.wafers_out else "scrapped",
+                res.wait / MINUTES_PER_DAY,
+                (res.end - res.start) / MINUTES_PER_DAY,
+                res.start / MINUTES_PER_DAY,
+                WAFERS_PER_LOT,
+                res.wafers_out,
+                res.wafers_out / WAFERS_PER_LOT,
+                math.nan,
+                math.nan,
+                self.p.production_lot_cost_usd,
+                res.reworks,
+                -1,
+                0,
+            )
 
     # -- experimental lots ---------------------------------------------------------
-    def experimental_lot(self, team, lot_id: int, owner: str | None = None, priority: float | None = None,
-                         rng=None):
+    def experimental_lot(
+        self, team, lot_id: int, owner: str | None = None, priority: float | None = None, rng=None
+    ):
         """Generator: one experimental lot of ``team`` through the route; returns a LotResult.
 
         Each wafer survives a step with probability ``exp(-h)`` (``h`` the
@@ -289,10 +362,30 @@ class FabLine:
         """A step row: t_days = step end, start_days = arrival at the tool group, wait = queue
         time, duration = time on the tool (processing and any repair)."""
         area = AREAS[self.route.area[step]]
-        self.events.add(self.rep, now / MINUTES_PER_DAY, team, self.name, lot_id, "step", step, group, area,
-                        outcome, (granted - asked) / MINUTES_PER_DAY, (now - granted) / MINUTES_PER_DAY,
-                        asked / MINUTES_PER_DAY,
-                        wafers_in, wafers_out, math.nan, math.nan, math.nan, 0.0, 0, -1, 0)
+        self.events.add(
+            self.rep,
+            now / MINUTES_PER_DAY,
+            team,
+            self.name,
+            lot_id,
+            "step",
+            step,
+            group,
+            area,
+            outcome,
+            (granted - asked) / MINUTES_PER_DAY,
+            (now - granted) / MINUTES_PER_DAY,
+            asked / MINUTES_PER_DAY,
+            wafers_in,
+            wafers_out,
+            math.nan,
+            math.nan,
+            math.nan,
+            0.0,
+            0,
+            -1,
+            0,
+        )
 
     # -- statistics ------------------------------------------------------------------
     def group_rows(self, rep: int):
@@ -300,10 +393,31 @@ class FabLine:
         on a tool per lot-step (days, repairs included), breakdowns, lot-steps started."""
         for g, cap in enumerate(self.groups):
             s = cap.stats()
-            yield (rep, self.name, g, AREAS[self.route.group_area[g]], int(self.tools[g]), s["utilisation"],
-                   s["availability"], s["mean_wait"] / MINUTES_PER_DAY, s["mean_hold"] / MINUTES_PER_DAY,
-                   s["breakdowns"], s["requests"])
+            yield (
+                rep,
+                self.name,
+                g,
+                AREAS[self.route.group_area[g]],
+                int(self.tools[g]),
+                s["utilisation"],
+                s["availability"],
+                s["mean_wait"] / MINUTES_PER_DAY,
+                s["mean_hold"] / MINUTES_PER_DAY,
+                s["breakdowns"],
+                s["requests"],
+            )
 
 
-GROUP_COLUMNS = ("rep", "fab", "tool_group", "area", "tools", "utilisation", "availability",
-                 "mean_wait_days", "mean_hold_days", "breakdowns", "lot_steps")
+GROUP_COLUMNS = (
+    "rep",
+    "fab",
+    "tool_group",
+    "area",
+    "tools",
+    "utilisation",
+    "availability",
+    "mean_wait_days",
+    "mean_hold_days",
+    "breakdowns",
+    "lot_steps",
+)

@@ -4,6 +4,7 @@ All functions return a matplotlib Figure and never call ``plt.show()``. Lines
 are medians across replications; shaded bands are the central 50% and 90%
 intervals across replications.
 """
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
@@ -20,8 +21,11 @@ def _bands(ax, df: pd.DataFrame, value: str, start_date: str | None) -> None:
     d = df[["team", "t_days", value]].dropna()
     qs = sorted({0.5, *[b[0] for b in _BANDS], *[b[1] for b in _BANDS]})
     q = d.groupby(["team", "t_days"])[value].quantile(qs).unstack(-1).reset_index()
-    q["x"] = (pd.Timestamp(start_date) + pd.to_timedelta(q["t_days"], unit="D")) if start_date \
+    q["x"] = (
+        (pd.Timestamp(start_date) + pd.to_timedelta(q["t_days"], unit="D"))
+        if start_date
         else q["t_days"] / DAYS_PER_YEAR
+    )
     teams = sorted(q["team"].astype(str).unique())
     palette = dict(zip(teams, sns.color_palette(n_colors=max(len(teams), 1))))
     for team in teams:
@@ -83,8 +87,16 @@ def plot_operating_curve(curve: pd.DataFrame, ax=None) -> Figure:
     """Fab cycle time (X-factor) against load, from :func:`models.fab.analysis.operating_curve`:
     median and 90% interval across replications, one line per lot kind."""
     fig, ax = (ax.figure, ax) if ax is not None else plt.subplots(figsize=(7, 4.5))
-    sns.lineplot(data=curve, x="load", y="x_factor", hue="lots", estimator="median",
-                 errorbar=("pi", 90), marker="o", ax=ax)
+    sns.lineplot(
+        data=curve,
+        x="load",
+        y="x_factor",
+        hue="lots",
+        estimator="median",
+        errorbar=("pi", 90),
+        marker="o",
+        ax=ax,
+    )
     ax.set_xlabel("production load (share of design start rate)")
     ax.set_ylabel("X-factor (cycle time / raw process time)")
     ax.set_title("Operating curve")
@@ -93,8 +105,10 @@ def plot_operating_curve(curve: pd.DataFrame, ax=None) -> Figure:
 
 def figures(results) -> dict:
     """The fab figures a run saves: ``{file name: Figure}``."""
-    out = {"yield_ramp.png": plot_yield_ramp(results.trajectories, results.start_date),
-           "cost_per_25_good.png": plot_cost_per_25_good(results.trajectories, results.start_date)}
+    out = {
+        "yield_ramp.png": plot_yield_ramp(results.trajectories, results.start_date),
+        "cost_per_25_good.png": plot_cost_per_25_good(results.trajectories, results.start_date),
+    }
     if "tool_groups" in results.tables and len(results.tables["tool_groups"]):
         out["operating_curve.png"] = plot_tool_groups_operating_curve(results.tables["tool_groups"])
     return out

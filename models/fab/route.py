@@ -5,6 +5,7 @@ minutes per lot and a defect contribution (a weight on the hazard of the
 failure modes hidden in the step; mean 1 on a synthetic route). A route
 visits the same tool group many times (re-entrant flow), as real fabs do.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -58,12 +59,25 @@ class Route:
 
     def frame(self) -> pd.DataFrame:
         """The route as a table (the CSV format of :func:`load_route`)."""
-        return pd.DataFrame({"tool_group": self.tool_group, "area": [AREAS[a] for a in self.area],
-                             "minutes": self.minutes, "defect_weight": self.defect_weight})
+        return pd.DataFrame(
+            {
+                "tool_group": self.tool_group,
+                "area": [AREAS[a] for a in self.area],
+                "minutes": self.minutes,
+                "defect_weight": self.defect_weight,
+            }
+        )
 
 
-def synthetic_route(rng: np.random.Generator, steps: int, tool_groups: int, area_mix,
-                    minutes_median: float, minutes_sigma: float, defect_weight_sigma: float) -> Route:
+def synthetic_route(
+    rng: np.random.Generator,
+    steps: int,
+    tool_groups: int,
+    area_mix,
+    minutes_median: float,
+    minutes_sigma: float,
+    defect_weight_sigma: float,
+) -> Route:
     """A random re-entrant route of ``steps`` steps over ``tool_groups`` tool groups.
 
     Tool groups are split over areas in proportion to ``area_mix`` (at least
@@ -77,8 +91,10 @@ def synthetic_route(rng: np.random.Generator, steps: int, tool_groups: int, area
     mix = mix / mix.sum()
     used = np.flatnonzero(mix > 0)
     if tool_groups < len(used):
-        raise ScenarioError(f"route.tool_groups: {tool_groups} is not allowed: needs at least one per area "
-                            f"with a positive share ({len(used)})")
+        raise ScenarioError(
+            f"route.tool_groups: {tool_groups} is not allowed: needs at least one per area "
+            f"with a positive share ({len(used)})"
+        )
     # Groups per area: one each, the rest in proportion to the mix.
     per_area = np.zeros(len(AREAS), int)
     per_area[used] = 1
@@ -99,11 +115,11 @@ def synthetic_route(rng: np.random.Generator, steps: int, tool_groups: int, area
     for a in used:
         idx = np.flatnonzero(area == a)
         groups = first[a] + np.arange(per_area[a])
-        pick = np.concatenate([groups, rng.choice(groups, size=max(0, len(idx) - len(groups)))])[:len(idx)]
+        pick = np.concatenate([groups, rng.choice(groups, size=max(0, len(idx) - len(groups)))])[: len(idx)]
         tool_group[idx] = rng.permutation(pick)
     group_minutes = minutes_median * np.exp(minutes_sigma * rng.standard_normal(tool_groups))
     minutes = group_minutes[tool_group] * np.exp(0.2 * minutes_sigma * rng.standard_normal(steps))
-    weight = np.exp(defect_weight_sigma * rng.standard_normal(steps) - defect_weight_sigma ** 2 / 2)
+    weight = np.exp(defect_weight_sigma * rng.standard_normal(steps) - defect_weight_sigma**2 / 2)
     return Route(tool_group, area, minutes, weight, group_area)
 
 
@@ -132,15 +148,19 @@ def load_route(path: str) -> Route:
         raise ScenarioError(f"route.csv: cannot read {str(f)!r}: {exc}") from None
     missing = [c for c in CSV_COLUMNS if c not in df.columns]
     if missing or len(df) == 0:
-        raise ScenarioError(f"route.csv: {str(f)!r} is not allowed: needs rows and columns {', '.join(CSV_COLUMNS)}"
-                            + (f" (missing {', '.join(missing)})" if missing else ""))
+        raise ScenarioError(
+            f"route.csv: {str(f)!r} is not allowed: needs rows and columns {', '.join(CSV_COLUMNS)}"
+            + (f" (missing {', '.join(missing)})" if missing else "")
+        )
     bad_area = sorted(set(df["area"].astype(str)) - set(AREAS))
     if bad_area:
         raise ScenarioError(f"route.csv: area {bad_area[0]!r} is not allowed: use one of {', '.join(AREAS)}")
     minutes = pd.to_numeric(df["minutes"], errors="coerce").to_numpy(float)
     weight = pd.to_numeric(df["defect_weight"], errors="coerce").to_numpy(float)
     if not (np.all(minutes > 0) and np.all(weight >= 0)):
-        raise ScenarioError(f"route.csv: {str(f)!r} is not allowed: minutes must be > 0 and defect_weight >= 0")
+        raise ScenarioError(
+            f"route.csv: {str(f)!r} is not allowed: minutes must be > 0 and defect_weight >= 0"
+        )
     # Number groups by first appearance, so the numbering follows the route.
     first_seen = {lab: i for i, lab in enumerate(dict.fromkeys(df["tool_group"].astype(str)))}
     tool_group = np.array([first_seen[lab] for lab in df["tool_group"].astype(str)])
@@ -155,5 +175,12 @@ def route_for(params, streams) -> Route:
     r = params.route
     if r.csv:
         return load_route(r.csv)
-    return synthetic_route(streams.generator("route"), r.steps, r.tool_groups, r.area_mix.array(),
-                           r.minutes_median, r.minutes_sigma, r.defect_weight_sigma)
+    return synthetic_route(
+        streams.generator("route"),
+        r.steps,
+        r.tool_groups,
+        r.area_mix.array(),
+        r.minutes_median,
+        r.minutes_sigma,
+        r.defect_weight_sigma,
+    )

@@ -8,6 +8,7 @@ so it moves only when the team fixes (or forgets) failure modes.
 ``measured_capability`` is the log10 of the line yield the team saw on its
 last 5 lots (what its own data say; noisy).
 """
+
 from __future__ import annotations
 
 import math
@@ -26,13 +27,36 @@ from .route import route_for
 from .team import FabTeam
 from .world import draw_world
 
-STATE_COLUMNS = ("rep", "t_days", "team", "capability", "measured_capability", "line_yield", "die_yield",
-                 "defect_density",
-                 "per_step_loss", "spend_usd", "lots_started", "lots_done", "wafers_out",
-                 "cost_per_good_wafer_usd", "cost_per_25_good_usd", "cycle_time_days", "x_factor",
-                 "wip_lots", "fixes")
-FAB_COLUMNS = ("rep", "t_days", "fab", "wip_lots", "production_out", "production_cycle_days",
-               "production_x_factor")
+STATE_COLUMNS = (
+    "rep",
+    "t_days",
+    "team",
+    "capability",
+    "measured_capability",
+    "line_yield",
+    "die_yield",
+    "defect_density",
+    "per_step_loss",
+    "spend_usd",
+    "lots_started",
+    "lots_done",
+    "wafers_out",
+    "cost_per_good_wafer_usd",
+    "cost_per_25_good_usd",
+    "cycle_time_days",
+    "x_factor",
+    "wip_lots",
+    "fixes",
+)
+FAB_COLUMNS = (
+    "rep",
+    "t_days",
+    "fab",
+    "wip_lots",
+    "production_out",
+    "production_cycle_days",
+    "production_x_factor",
+)
 
 
 class FabSim:
@@ -47,20 +71,33 @@ class FabSim:
         # A route and a world may be given (analytic checks use hand-made ones).
         self.route = route if route is not None else route_for(params, streams)
         w = params.world
-        self.world = world if world is not None else draw_world(
-            streams.generator("world"), self.route, w.modes_per_step, w.hazard_median, w.hazard_sigma,
-            w.latent_share.array(), w.rework_share.array())
+        self.world = (
+            world
+            if world is not None
+            else draw_world(
+                streams.generator("world"),
+                self.route,
+                w.modes_per_step,
+                w.hazard_median,
+                w.hazard_sigma,
+                w.latent_share.array(),
+                w.rework_share.array(),
+            )
+        )
         trace = params.trace == "steps"
-        self.lines = {name: FabLine(env, name, fab, self.route, streams, self.events, self.rep, trace)
-                      for name, fab in params.fabs.items()}
+        self.lines = {
+            name: FabLine(env, name, fab, self.route, streams, self.events, self.rep, trace)
+            for name, fab in params.fabs.items()
+        }
         self.teams: dict[str, FabTeam] = {}
         n_steps = len(self.route)
         for name, tp in params.teams.items():
             kh = KnowHow(self.world.modes, w.fix_effectiveness, w.codified_share, w.retention_per_month)
             # Past know-how covers the whole route (practice 0: every step equally practised).
             kh.seed(tp.know_how.array(), float(n_steps), 0.0, 0.0)
-            self.teams[name] = FabTeam(name, tp, w, self.world, kh, self.lines[tp.fab],
-                                       streams.generator("team", name), self)
+            self.teams[name] = FabTeam(
+                name, tp, w, self.world, kh, self.lines[tp.fab], streams.generator("team", name), self
+            )
         for name, line in self.lines.items():
             learner = params.fabs[name].learning_team
             line.learner = self.teams[learner] if learner is not None else None
@@ -77,11 +114,27 @@ class FabSim:
         xf = float(np.mean([r[1] for r in team.recent])) if team.recent else math.nan
         spend = team.budget.spent_usd
         per_good = spend / team.wafers_out if team.wafers_out else math.nan
-        self.states.add(self.rep, t_days, team.name, math.log10(max(e["line_yield"], 1e-300)),
-                        math.log10(team.measured_line_yield()), e["line_yield"], e["die_yield"], e["defect_density"], e["per_step_loss"], spend,
-                        team.lots_started, team.lots_done, team.wafers_out, per_good,
-                        float(yield_model.cost_per_good_wafers(team.p.lot_cost_usd, e["line_yield"])),
-                        cycle, xf, team.line.wip, team.fixes)
+        self.states.add(
+            self.rep,
+            t_days,
+            team.name,
+            math.log10(max(e["line_yield"], 1e-300)),
+            math.log10(team.measured_line_yield()),
+            e["line_yield"],
+            e["die_yield"],
+            e["defect_density"],
+            e["per_step_loss"],
+            spend,
+            team.lots_started,
+            team.lots_done,
+            team.wafers_out,
+            per_good,
+            float(yield_model.cost_per_good_wafers(team.p.lot_cost_usd, e["line_yield"])),
+            cycle,
+            xf,
+            team.line.wip,
+            team.fixes,
+        )
 
     def _sample_fabs(self, grid_days: float):
         """Fab state on the grid: WIP and production cycle time of lots out since the last sample."""
@@ -93,13 +146,27 @@ class FabSim:
                 n, m = line.production_out, line.production_minutes
                 seen[name] = (n, m)
                 cycle = (m - m0) / (n - n0) if n > n0 else math.nan
-                self.fab_states.add(self.rep, env.now / MINUTES_PER_DAY, name, line.wip, n - n0,
-                                    cycle / MINUTES_PER_DAY, cycle / line.raw_minutes)
+                self.fab_states.add(
+                    self.rep,
+                    env.now / MINUTES_PER_DAY,
+                    name,
+                    line.wip,
+                    n - n0,
+                    cycle / MINUTES_PER_DAY,
+                    cycle / line.raw_minutes,
+                )
             yield env.timeout(step)
 
 
-YIELD_GAP_COLUMNS = ("rep", "t_days", "follower", "leader", "yield_ratio", "total_yield_ratio",
-                     "cost_ratio_per_good_wafer")
+YIELD_GAP_COLUMNS = (
+    "rep",
+    "t_days",
+    "follower",
+    "leader",
+    "yield_ratio",
+    "total_yield_ratio",
+    "cost_ratio_per_good_wafer",
+)
 
 
 def yield_gap(params: FabParams, states, rep: int, horizon_days: float) -> Recorder:
@@ -137,11 +204,21 @@ def simulate(params: FabParams, streams, horizon_days: float) -> dict:
     for line in sim.lines.values():
         for row in line.group_rows(sim.rep):
             groups.add(*row)
-    history = [(name, h.t_days, math.log10(h.line_yield), h.label)
-               for name, tp in params.teams.items() for h in tp.history]
-    return {"events": sim.events, "states": sim.states, "history": history,
-            "tables": {"tool_groups": groups, "fabs": sim.fab_states,
-                       "yield_gap": yield_gap(params, sim.states, sim.rep, horizon_days)}}
+    history = [
+        (name, h.t_days, math.log10(h.line_yield), h.label)
+        for name, tp in params.teams.items()
+        for h in tp.history
+    ]
+    return {
+        "events": sim.events,
+        "states": sim.states,
+        "history": history,
+        "tables": {
+            "tool_groups": groups,
+            "fabs": sim.fab_states,
+            "yield_gap": yield_gap(params, sim.states, sim.rep, horizon_days),
+        },
+    }
 
 
 __all__ = ["simulate", "FabSim", "STATE_COLUMNS", "FAB_COLUMNS", "PRODUCTION"]

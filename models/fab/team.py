@@ -16,6 +16,7 @@ identified mode is fixed once (fix effectiveness, codified/tacit split of
 way. Wafers that survive go to die sort, where yield analysis finds one latent
 (die-yield) mode with the diagnosis probability.
 """
+
 from __future__ import annotations
 
 import math
@@ -38,7 +39,7 @@ class FabTeam:
         self.name, self.p, self.world_params, self.world = name, p, world_params, world
         self.kh, self.line, self.rng, self.sim = kh, line, rng, sim
         self.budget = Budget(p.budget_usd_per_year)
-        self.version = 0          # bumped at every fix, so lots in flight refresh their hazards
+        self.version = 0  # bumped at every fix, so lots in flight refresh their hazards
         self._lists = None
         self.lots_started = self.lots_done = 0
         self.wafers_out = 0
@@ -77,10 +78,12 @@ class FabTeam:
         w = self.world_params
         total = float(hs.sum())
         d0 = w.base_defect_density + w.defects_per_hazard * float(hl.sum())
-        return {"line_yield": math.exp(-total),
-                "per_step_loss": float(yield_model.per_step_loss(total / len(hs))),
-                "defect_density": d0,
-                "die_yield": float(yield_model.negative_binomial(w.die_area_cm2 * d0, w.clustering_alpha))}
+        return {
+            "line_yield": math.exp(-total),
+            "per_step_loss": float(yield_model.per_step_loss(total / len(hs))),
+            "defect_density": d0,
+            "die_yield": float(yield_model.negative_binomial(w.die_area_cm2 * d0, w.clustering_alpha)),
+        }
 
     # -- the experiment loop --------------------------------------------------------
     def slot(self):
@@ -116,8 +119,11 @@ class FabTeam:
         if n_fa == 0:
             return
         self.kh.advance(self.line.env.now / MINUTES_PER_DAY)
-        found = {killers[j] for j in rng.choice(len(killers), n_fa, replace=False)
-                 if rng.random() < self.p.diagnosis}
+        found = {
+            killers[j]
+            for j in rng.choice(len(killers), n_fa, replace=False)
+            if rng.random() < self.p.diagnosis
+        }
         for mode in sorted(found):
             self.kh.fix(mode)
         if found:
@@ -160,8 +166,28 @@ class FabTeam:
         killer = killers[0] if killers else -1
         area = AREAS[self.world.modes.area[killer]] if killer >= 0 else ""
         outcome = "completed" if res.wafers_out else "scrapped"
-        self.sim.events.add(self.sim.rep, now_days, self.name, self.line.name, lot_id, "experimental", -1, -1,
-                            area, outcome, res.wait / MINUTES_PER_DAY, cycle, res.start / MINUTES_PER_DAY,
-                            WAFERS_PER_LOT, res.wafers_out, res.wafers_out / WAFERS_PER_LOT, die_yield, d0,
-                            cost, res.reworks, killer, len(found))
+        self.sim.events.add(
+            self.sim.rep,
+            now_days,
+            self.name,
+            self.line.name,
+            lot_id,
+            "experimental",
+            -1,
+            -1,
+            area,
+            outcome,
+            res.wait / MINUTES_PER_DAY,
+            cycle,
+            res.start / MINUTES_PER_DAY,
+            WAFERS_PER_LOT,
+            res.wafers_out,
+            res.wafers_out / WAFERS_PER_LOT,
+            die_yield,
+            d0,
+            cost,
+            res.reworks,
+            killer,
+            len(found),
+        )
         self.sim.record_state(self, now_days)

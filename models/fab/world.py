@@ -15,6 +15,7 @@ Hazards are lognormal (heavy tail, so the big modes are found first) times the
 step's defect contribution; a team carries ``residual`` of each hazard
 (:class:`~sim.knowhow.KnowHow`).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -52,8 +53,15 @@ class ProcessWorld:
         return len(self.step_start) - 1
 
 
-def draw_world(rng: np.random.Generator, route: Route, modes_per_step: float, hazard_median: float,
-               hazard_sigma: float, latent_share, rework_share) -> ProcessWorld:
+def draw_world(
+    rng: np.random.Generator,
+    route: Route,
+    modes_per_step: float,
+    hazard_median: float,
+    hazard_sigma: float,
+    latent_share,
+    rework_share,
+) -> ProcessWorld:
     """Draw the modes step by step (Poisson count per step, lognormal hazard x defect weight)."""
     steps = len(route)
     counts = rng.poisson(modes_per_step, size=steps)

@@ -4,6 +4,7 @@ Line yield is the share of wafers that survive every step; die yield the
 share of dies on a surviving wafer with no killing defect. Sources:
 anchors.md B (Hopp & Spearman; the classic die-yield models).
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -26,13 +27,15 @@ def step_hazard(loss):
     return -np.log1p(-np.asarray(loss, float))
 
 
-def cost_per_good_wafers(lot_cost_usd: float, yield_, good_wafers: int = WAFERS_PER_LOT,
-                         wafers_per_lot: int = WAFERS_PER_LOT):
+def cost_per_good_wafers(
+    lot_cost_usd: float, yield_, good_wafers: int = WAFERS_PER_LOT, wafers_per_lot: int = WAFERS_PER_LOT
+):
     """US$ for ``good_wafers`` good wafers when a lot of ``wafers_per_lot`` costs ``lot_cost_usd``."""
     return lot_cost_usd * good_wafers / (wafers_per_lot * np.asarray(yield_, float))
 
 
 # -- die yield at mean defects per die AD0 = area (cm²) x defect density (cm⁻²) --
+
 
 def poisson(ad0):
     """Poisson die yield ``exp(-AD0)``: defects fall independently."""

@@ -4,6 +4,7 @@ Units are in the field names or descriptions: days, GPUs, FLOP/s, US$,
 log10 effective compute (the "level" of a run, at the scenario's reference
 recipe).
 """
+
 from __future__ import annotations
 
 from typing import Literal
@@ -15,8 +16,8 @@ from sim.scenario import ScenarioBase, Strict, per_area
 AREAS = ("data", "infra", "stability", "post_training", "eval")
 
 
-PerArea = per_area("PerArea", AREAS, __name__)                    # a number per area
-AreaShares = per_area("AreaShares", AREAS, __name__, upper=1.0)   # a share per area
+PerArea = per_area("PerArea", AREAS, __name__)  # a number per area
+AreaShares = per_area("AreaShares", AREAS, __name__, upper=1.0)  # a share per area
 
 
 class World(Strict):
@@ -29,9 +30,17 @@ class World(Strict):
     silent_share: AreaShares = AreaShares(data=0.5, infra=0.0, stability=0.0, post_training=0.8, eval=0.5)
     hazard_median: float = Field(0.05, gt=0)
     hazard_sigma: float = Field(1.5, ge=0)
-    silent_loss_per_hazard: float = Field(0.15, ge=0, description="OOM of capability lost per unit silent hazard")
-    practice_per_oom: float = Field(1.0, ge=0, description="extra past fixes per OOM a mode lies below a team's experience, relative to its level")
-    exposure_slope: float = Field(1.0, ge=0, description="exposure growth per OOM a run reaches past a mode's onset")
+    silent_loss_per_hazard: float = Field(
+        0.15, ge=0, description="OOM of capability lost per unit silent hazard"
+    )
+    practice_per_oom: float = Field(
+        1.0,
+        ge=0,
+        description="extra past fixes per OOM a mode lies below a team's experience, relative to its level",
+    )
+    exposure_slope: float = Field(
+        1.0, ge=0, description="exposure growth per OOM a run reaches past a mode's onset"
+    )
     exposure_cap: float = Field(3.0, ge=1)
     confounding: float = Field(0.05, ge=0, description="diagnosis divisor per other unfixed exposed mode")
     fix_effectiveness: float = Field(0.7, ge=0, le=1, description="share of a mode's hazard one fix removes")
@@ -39,7 +48,12 @@ class World(Strict):
     retention_per_month: float = Field(0.95, gt=0, le=1)
     absorptive_scale: float = Field(3.0, gt=0, description="own recent fixes for absorptive capacity 1-1/e")
     absorptive_months: float = Field(12.0, gt=0)
-    notice_on_success: float = Field(1.0, ge=0, le=1, description="chance a successful run's worst silent mode is looked at (times eval maturity)")
+    notice_on_success: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="chance a successful run's worst silent mode is looked at (times eval maturity)",
+    )
 
     @model_validator(mode="after")
     def _bands(self):
@@ -49,7 +63,9 @@ class World(Strict):
 
 
 class Algorithms(Strict):
-    halving_months: float = Field(8.0, gt=0, description="months for compute needed for a fixed result to halve")
+    halving_months: float = Field(
+        8.0, gt=0, description="months for compute needed for a fixed result to halve"
+    )
 
 
 class Cluster(Strict):
@@ -90,9 +106,13 @@ class Catchup(Strict):
     distill: bool = False
     distill_penalty: float = Field(0.5, ge=0, description="OOM below the source model")
     distill_lag_days: float = Field(60.0, ge=0)
-    existence_proof: float = Field(0.0, ge=0, le=1, description="confounding removed for modes below the leader's public level")
+    existence_proof: float = Field(
+        0.0, ge=0, le=1, description="confounding removed for modes below the leader's public level"
+    )
     toward_leader: bool = False
-    toward_factor: float = Field(4.0, gt=1, description="largest step (x its largest run) taken toward the leader's public level")
+    toward_factor: float = Field(
+        4.0, gt=1, description="largest step (x its largest run) taken toward the leader's public level"
+    )
 
 
 class Release(Strict):
@@ -108,10 +128,17 @@ class Team(Strict):
     experience: float = Field(description="log10 effective compute up to which past know-how applies")
     know_how: PerArea = Field(description="expected past fixes per mode, by area")
     absorptive: float = Field(0.5, ge=0, lt=1)
-    diagnosis: float = Field(0.5, ge=0, le=1, description="chance a failure's cause is identified, before confounding")
-    fail_early: float = Field(0.0, ge=0, le=1, description="chance in-run evaluation catches a hidden failure when it happens")
+    diagnosis: float = Field(
+        0.5, ge=0, le=1, description="chance a failure's cause is identified, before confounding"
+    )
+    fail_early: float = Field(
+        0.0, ge=0, le=1, description="chance in-run evaluation catches a hidden failure when it happens"
+    )
     decision_quality: float = Field(1.0, ge=0, le=1)
-    policy: Literal["step", "jump", "hold"] = Field("step", description="step: just past its largest run; jump: as far as compute allows; hold: repeat its largest run (reliability testing)")
+    policy: Literal["step", "jump", "hold"] = Field(
+        "step",
+        description="step: just past its largest run; jump: as far as compute allows; hold: repeat its largest run (reliability testing)",
+    )
     step_factor: float = Field(2.5, gt=1)
     jump_factor: float = Field(10.0, gt=1)
     run_days: float = Field(45.0, gt=0)
@@ -120,10 +147,14 @@ class Team(Strict):
     mfu: float = Field(0.4, gt=0, le=1)
     budget_usd_per_year: float | None = Field(None, gt=0)
     release_lag_days: float = Field(60.0, ge=0)
-    eval_optimism: float = Field(0.5, ge=0, description="OOM a team with no eval know-how overstates itself by")
+    eval_optimism: float = Field(
+        0.5, ge=0, description="OOM a team with no eval know-how overstates itself by"
+    )
     algorithm_lag_months: float = Field(0.0, ge=0)
     largest_run: float = Field(description="log10 effective compute of its largest successful run at t=0")
-    internal_best: float | None = Field(None, description="capability trained by t=0; None: what its largest run gives with its know-how")
+    internal_best: float | None = Field(
+        None, description="capability trained by t=0; None: what its largest run gives with its know-how"
+    )
     public_best: float | None = Field(None, description="capability released by t=0; None: the internal best")
     releases: list[Release] = []
     history: list[Release] = []
@@ -151,5 +182,7 @@ class LLMParams(ScenarioBase):
     def _references(self):
         for name, team in self.teams.items():
             if team.cluster not in self.clusters:
-                raise ValueError(f"teams.{name}.cluster {team.cluster!r} is not one of {sorted(self.clusters)}")
+                raise ValueError(
+                    f"teams.{name}.cluster {team.cluster!r} is not one of {sorted(self.clusters)}"
+                )
         return self

@@ -1,5 +1,6 @@
 """One replication of an LLM race: the world, the clusters, the teams and the
 catch-up channels, run on one SimPy environment."""
+
 from __future__ import annotations
 
 import math
@@ -8,20 +9,45 @@ import numpy as np
 import simpy
 
 from sim.capacity import SharedCapacity
+from sim.iteration import iteration_loop
 from sim.knowhow import FailureModes, KnowHow
 from sim.recorder import Recorder
 
 from .params import AREAS, LLMParams
 from .score import benchmark_score_scalar as score
 from .team import LLMTeam, Slot
-from sim.iteration import iteration_loop
 
-EVENT_COLUMNS = ("rep", "t_days", "team", "run_id", "kind", "area", "outcome", "wait_days",
-                 "duration_days", "level", "capability", "gpus", "cost_usd", "mode",
-                 "identified", "interruptions")
-STATE_COLUMNS = ("rep", "t_days", "team", "capability", "internal_capability",
-                 "measured_capability", "score", "measured_score", "spend_usd", "largest_run",
-                 "absorptive")
+EVENT_COLUMNS = (
+    "rep",
+    "t_days",
+    "team",
+    "run_id",
+    "kind",
+    "area",
+    "outcome",
+    "wait_days",
+    "duration_days",
+    "level",
+    "capability",
+    "gpus",
+    "cost_usd",
+    "mode",
+    "identified",
+    "interruptions",
+)
+STATE_COLUMNS = (
+    "rep",
+    "t_days",
+    "team",
+    "capability",
+    "internal_capability",
+    "measured_capability",
+    "score",
+    "measured_score",
+    "spend_usd",
+    "largest_run",
+    "absorptive",
+)
 
 
 def draw_world(params: LLMParams, streams) -> FailureModes:
@@ -30,8 +56,14 @@ def draw_world(params: LLMParams, streams) -> FailureModes:
     w = params.world
     onsets = np.arange(w.first_level, w.last_level, w.band_width)
     return FailureModes.draw(
-        streams.generator("world"), AREAS, onsets, w.modes_per_band.model_dump(),
-        w.hazard_median, w.hazard_sigma, w.silent_share.model_dump())
+        streams.generator("world"),
+        AREAS,
+        onsets,
+        w.modes_per_band.model_dump(),
+        w.hazard_median,
+        w.hazard_sigma,
+        w.silent_share.model_dump(),
+    )
 
 
 class Race:
@@ -44,17 +76,36 @@ class Race:
         self.states = Recorder(STATE_COLUMNS)
         modes = draw_world(params, streams)
         w = params.world
-        self.capacities = {name: SharedCapacity(env, c.units, c.policy,
-                                                shares={t: tp.share for t, tp in params.teams.items()
-                                                        if tp.cluster == name})
-                           for name, c in params.clusters.items()}
+        self.capacities = {
+            name: SharedCapacity(
+                env,
+                c.units,
+                c.policy,
+                shares={t: tp.share for t, tp in params.teams.items() if tp.cluster == name},
+            )
+            for name, c in params.clusters.items()
+        }
         self.teams: dict[str, LLMTeam] = {}
         for name, tp in params.teams.items():
-            kh = KnowHow(modes, w.fix_effectiveness, w.codified_share, w.retention_per_month,
-                         w.absorptive_scale, w.absorptive_months)
+            kh = KnowHow(
+                modes,
+                w.fix_effectiveness,
+                w.codified_share,
+                w.retention_per_month,
+                w.absorptive_scale,
+                w.absorptive_months,
+            )
             kh.seed(tp.know_how.array(), tp.experience, tp.absorptive, w.practice_per_oom)
-            team = LLMTeam(name, tp, w, params.clusters[tp.cluster], self.capacities[tp.cluster],
-                           kh, streams.generator("team", name), self)
+            team = LLMTeam(
+                name,
+                tp,
+                w,
+                params.clusters[tp.cluster],
+                self.capacities[tp.cluster],
+                kh,
+                streams.generator("team", name),
+                self,
+            )
             self.teams[name] = team
         self.leader = self.teams[params.leader]
         self._open_source_level = -math.inf
@@ -83,11 +134,28 @@ class Race:
             if capability > team.public_best:
                 team.public_best = capability
                 team.measured_best = max(team.measured_best, measured)
-                self.events.add(self.rep, self.env.now, team.name, team.runs, "release", "", "released",
-                                0.0, 0.0, math.nan, capability, 0.0, 0.0, -1, False, 0)
+                self.events.add(
+                    self.rep,
+                    self.env.now,
+                    team.name,
+                    team.runs,
+                    "release",
+                    "",
+                    "released",
+                    0.0,
+                    0.0,
+                    math.nan,
+                    capability,
+                    0.0,
+                    0.0,
+                    -1,
+                    False,
+                    0,
+                )
                 self.record_state(team, self.env.now)
                 if team is self.leader:
                     self._leader_released(capability)
+
         self.env.process(release())
 
     def _leader_released(self, capability: float):
@@ -110,8 +178,24 @@ class Race:
             team.internal_best = max(team.internal_best, level)
             team.public_best = level
             team.measured_best = max(team.measured_best, level)
-            self.events.add(self.rep, self.env.now, team.name, team.runs, "distill", "", "distilled",
-                            0.0, 0.0, math.nan, level, 0.0, 0.0, -1, False, 0)
+            self.events.add(
+                self.rep,
+                self.env.now,
+                team.name,
+                team.runs,
+                "distill",
+                "",
+                "distilled",
+                0.0,
+                0.0,
+                math.nan,
+                level,
+                0.0,
+                0.0,
+                -1,
+                False,
+                0,
+            )
             self.record_state(team, self.env.now)
 
     def _leader_lead(self, team: LLMTeam) -> np.ndarray:
@@ -126,16 +210,33 @@ class Race:
         for mode in rng.choice(fixed, size=min(n, len(fixed)), replace=False):
             if rng.random() < p_absorb * team.kh.absorptive:
                 team.kh.fix(int(mode), codified=codified, own=False)
-                self.events.add(self.rep, self.env.now, team.name, team.runs, kind,
-                                AREAS[team.kh.modes.area[mode]], "absorbed", 0.0, 0.0, math.nan,
-                                math.nan, 0.0, 0.0, int(mode), True, 0)
+                self.events.add(
+                    self.rep,
+                    self.env.now,
+                    team.name,
+                    team.runs,
+                    kind,
+                    AREAS[team.kh.modes.area[mode]],
+                    "absorbed",
+                    0.0,
+                    0.0,
+                    math.nan,
+                    math.nan,
+                    0.0,
+                    0.0,
+                    int(mode),
+                    True,
+                    0,
+                )
 
     def _papers(self, team: LLMTeam, rng):
         cu, until = team.p.catchup, self.params.publishing.papers_until_days
         while until is None or self.env.now < until:
             yield self.env.timeout(DAYS_PER_QUARTER)
             team.kh.advance(self.env.now)
-            self._take(team, rng, int(rng.poisson(cu.papers_per_year / 4)), cu.learn_from_others, 1.0, "paper")
+            self._take(
+                team, rng, int(rng.poisson(cu.papers_per_year / 4)), cu.learn_from_others, 1.0, "paper"
+            )
 
     def _hires(self, team: LLMTeam, rng):
         cu = team.p.catchup
@@ -146,10 +247,19 @@ class Race:
 
     # -- recording ---------------------------------------------------------------
     def record_state(self, team: LLMTeam, t_days: float):
-        self.states.add(self.rep, t_days, team.name, team.public_best, team.internal_best,
-                        team.measured_best, score(team.public_best),
-                        score(team.measured_best), team.budget.spent_usd,
-                        team.largest_run, team.kh.absorptive)
+        self.states.add(
+            self.rep,
+            t_days,
+            team.name,
+            team.public_best,
+            team.internal_best,
+            team.measured_best,
+            score(team.public_best),
+            score(team.measured_best),
+            team.budget.spent_usd,
+            team.largest_run,
+            team.kh.absorptive,
+        )
 
 
 DAYS_PER_QUARTER = 365.25 / 4
@@ -165,6 +275,7 @@ def simulate(params: LLMParams, streams, horizon_days: float) -> dict:
     race.env.run(until=horizon_days)
     for team in race.teams.values():
         race.record_state(team, horizon_days)
-    history = [(name, h.t_days, h.capability, h.label)
-               for name, tp in params.teams.items() for h in tp.history]
+    history = [
+        (name, h.t_days, h.capability, h.label) for name, tp in params.teams.items() for h in tp.history
+    ]
     return {"events": race.events, "states": race.states, "history": history}

@@ -5,6 +5,7 @@ Per-failure events would make a race of many teams too slow (AIReSim takes
 as Poisson in GPU-days and the time they cost in one go. Checkpoints are
 written every Young-Daly interval ``tau = sqrt(2 * write * MTBF)``.
 """
+
 from __future__ import annotations
 
 import math
@@ -18,18 +19,23 @@ class Interruptions:
     """What interruptions cost one run (all times in days)."""
 
     count: int
-    restart_days: float      # down, restarting
-    lost_days: float         # work redone since the last checkpoint
-    checkpoint_days: float   # time spent writing checkpoints
+    restart_days: float  # down, restarting
+    lost_days: float  # work redone since the last checkpoint
+    checkpoint_days: float  # time spent writing checkpoints
 
     @property
     def extra_days(self) -> float:
         return self.restart_days + self.lost_days + self.checkpoint_days
 
 
-def sample_interruptions(rng: np.random.Generator, gpus: float, days: float,
-                         hazard_per_gpu_day: float, restart_hours: float,
-                         write_hours: float) -> Interruptions:
+def sample_interruptions(
+    rng: np.random.Generator,
+    gpus: float,
+    days: float,
+    hazard_per_gpu_day: float,
+    restart_hours: float,
+    write_hours: float,
+) -> Interruptions:
     """Interruptions of a run of ``gpus`` GPUs training for ``days`` days.
 
     The count is Poisson with mean ``hazard_per_gpu_day * gpus * days``; each

@@ -6,6 +6,7 @@ already at the 2022-11-30 recipe, so the year term is fixed at 2022.92:
 ``0.25 + 0.75 * sigmoid(0.96 * (capability - 23.93))``. It gives 0.71 for
 GPT-3.5 (24.41; actual 0.70).
 """
+
 from __future__ import annotations
 
 import math

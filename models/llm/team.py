@@ -5,6 +5,7 @@ experiment slots (small runs side by side, below the main target) through
 :func:`sim.iteration.iteration_loop`. Capability is log10 effective compute
 at the scenario's reference recipe, less what unfixed silent modes cost.
 """
+
 from __future__ import annotations
 
 import math
@@ -27,25 +28,25 @@ VISIBLE = np.array([False, True, True, False, False])
 
 @dataclass
 class Plan:
-    kind: str          # "run" (main) or "experiment"
-    level: float       # log10 effective compute (before silent losses)
+    kind: str  # "run" (main) or "experiment"
+    level: float  # log10 effective compute (before silent losses)
     gpus: float
-    days: float        # planned training days
-    units: int         # cluster slots requested
+    days: float  # planned training days
+    units: int  # cluster slots requested
     priority: float
-    cost_usd: float    # estimate, before interruptions
+    cost_usd: float  # estimate, before interruptions
     prep_days: float
 
 
 @dataclass
 class Outcome:
-    cause: int             # failing mode, -1 on success
+    cause: int  # failing mode, -1 on success
     duration_days: float
     cost_usd: float
     interruptions: int
-    hazards: np.ndarray    # hazards the run faced, modes with onset <= its level
-    maturity: np.ndarray   # per area, the share of hazard fixed when the run started
-    wait_days: float       # queued for the cluster
+    hazards: np.ndarray  # hazards the run faced, modes with onset <= its level
+    maturity: np.ndarray  # per area, the share of hazard fixed when the run started
+    wait_days: float  # queued for the cluster
 
 
 class LLMTeam:
@@ -60,14 +61,16 @@ class LLMTeam:
         self._fatal = 1.0 - self._silent
         self._area = knowhow.modes.area
         self.largest_run = p.largest_run
-        self.internal_best = p.internal_best if p.internal_best is not None else self.capability_of(p.largest_run)
+        self.internal_best = (
+            p.internal_best if p.internal_best is not None else self.capability_of(p.largest_run)
+        )
         self.public_best = p.public_best if p.public_best is not None else self.internal_best
         self.measured_best = self.public_best
         self.runs = 0
 
     def silent_loss(self, hazards: np.ndarray) -> float:
         """OOM of capability the unfixed silent modes cost a run."""
-        return self.world.silent_loss_per_hazard * float(np.dot(hazards, self._silent[:len(hazards)]))
+        return self.world.silent_loss_per_hazard * float(np.dot(hazards, self._silent[: len(hazards)]))
 
     def capability_of(self, level: float) -> float:
         """Capability a successful run at ``level`` gives this team now."""
@@ -78,7 +81,7 @@ class LLMTeam:
     def level_per_gpu_day(self, t_days: float) -> float:
         """log10 effective FLOP one GPU-day buys at ``t_days`` (hardware, MFU, algorithms)."""
         c, years = self.cluster, t_days / 365.25
-        flops = c.flops_per_gpu * c.hardware_growth_per_year ** years
+        flops = c.flops_per_gpu * c.hardware_growth_per_year**years
         months = t_days / DAYS_PER_MONTH - self.p.algorithm_lag_months
         algorithms = math.log10(2.0) * months / self.race.params.algorithms.halving_months
         return math.log10(flops * SECONDS_PER_DAY * self.p.mfu) + algorithms
@@ -116,7 +119,10 @@ class LLMTeam:
         else:
             e = p.experiments
             gpus_max = gpus_cluster * e.share
-            level = min(self.target_level(), per_gpu_day + math.log10(gpus_cluster * p.share * p.run_days)) - e.below
+            level = (
+                min(self.target_level(), per_gpu_day + math.log10(gpus_cluster * p.share * p.run_days))
+                - e.below
+            )
             level = min(level, per_gpu_day + math.log10(gpus_max * e.run_days))
             gpu_days = 10.0 ** (level - per_gpu_day)
             days, prep = e.run_days, 0.0
@@ -128,7 +134,7 @@ class LLMTeam:
     def execute(self, env, plan: Plan, wait_days: float):
         w, rel, p = self.world, self.race.params.reliability, self.p
         hazards = self.kh.exposed_hazards(plan.level, w.exposure_slope, w.exposure_cap)
-        cause = draw_failure(self.rng, hazards * self._fatal[:len(hazards)])
+        cause = draw_failure(self.rng, hazards * self._fatal[: len(hazards)])
         fraction = 1.0
         if cause >= 0 and (VISIBLE[self._area[cause]] or self.rng.random() < p.fail_early):
             fraction = self.rng.random()  # stopped when the failure shows
@@ -136,10 +142,13 @@ class LLMTeam:
         maturity = self.kh.maturity(self.largest_run)
         infra = float(maturity[INFRA])
         ints = sample_interruptions(
-            self.rng, plan.gpus, train_days,
+            self.rng,
+            plan.gpus,
+            train_days,
             maturity_lerp(rel.hazard_immature, rel.hazard_mature, infra),
             maturity_lerp(rel.restart_hours_immature, rel.restart_hours_mature, infra),
-            maturity_lerp(rel.checkpoint_write_hours_immature, rel.checkpoint_write_hours_mature, infra))
+            maturity_lerp(rel.checkpoint_write_hours_immature, rel.checkpoint_write_hours_mature, infra),
+        )
         duration = train_days + ints.extra_days
         yield env.timeout(duration)
         cost = plan.gpus * duration * self.cluster.cost_per_gpu_day
@@ -183,7 +192,7 @@ class LLMTeam:
             outcome = "failure"
         else:
             outcome = "success"
-            silent = out.hazards * self._silent[:len(out.hazards)]
+            silent = out.hazards * self._silent[: len(out.hazards)]
             loss = self.silent_loss(out.hazards)
             capability = plan.level - loss
             if plan.kind == "run" or plan.level > self.largest_run:
@@ -194,14 +203,34 @@ class LLMTeam:
                 if worst >= 0:
                     identified = self.try_fix(out.hazards, worst)
                     area = AREAS[self._area[worst]]
-            if plan.kind == "run" and capability > self.internal_best and self.rng.random() < self.p.decision_quality:
+            if (
+                plan.kind == "run"
+                and capability > self.internal_best
+                and self.rng.random() < self.p.decision_quality
+            ):
                 self.internal_best = capability
                 overstated = (1.0 - eval_maturity) * (loss + self.p.eval_optimism)
-                self.race.schedule_release(self, t_days + self.p.release_lag_days, capability,
-                                           capability + overstated)
-        self.race.events.add(self.race.rep, t_days, self.name, self.runs, plan.kind, area, outcome,
-                             out.wait_days, out.duration_days, plan.level, capability, plan.gpus, out.cost_usd,
-                             int(out.cause), identified, out.interruptions)
+                self.race.schedule_release(
+                    self, t_days + self.p.release_lag_days, capability, capability + overstated
+                )
+        self.race.events.add(
+            self.race.rep,
+            t_days,
+            self.name,
+            self.runs,
+            plan.kind,
+            area,
+            outcome,
+            out.wait_days,
+            out.duration_days,
+            plan.level,
+            capability,
+            plan.gpus,
+            out.cost_usd,
+            int(out.cause),
+            identified,
+            out.interruptions,
+        )
         self.race.record_state(self, t_days)
 
 

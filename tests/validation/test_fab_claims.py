@@ -3,6 +3,7 @@
 Short runs of the named scenarios (fixed seeds); figures are read from the
 lots the teams actually ran, not from parameters.
 """
+
 import numpy as np
 import pytest
 
@@ -37,8 +38,15 @@ def test_s6_follower_pays_10_to_100_million_for_25_good_wafers(race):
 
 def test_priority_buys_learning_cycles_in_a_loaded_fab():
     # Same know-how and seed; the only difference is lot priority (hot against regular).
-    res = sim.run("fab_shared_line", reps=2, years=0.6, seed=5, workers=2, progress=False,
-                  overrides={"route.steps": 150, "route.tool_groups": 30})
+    res = sim.run(
+        "fab_shared_line",
+        reps=2,
+        years=0.6,
+        seed=5,
+        workers=2,
+        progress=False,
+        overrides={"route.steps": 150, "route.tool_groups": 30},
+    )
     ev = res.events[res.events["kind"] == "experimental"]
     lots = ev.groupby(["rep", "team"]).size().unstack()
     cycle = ev.groupby(["rep", "team"])["duration_days"].mean().unstack()

@@ -11,6 +11,7 @@ Tolerances of the stochastic queueing checks are those of
 ``test_queueing.py`` at the same run lengths (about 2.3-2.5 standard
 deviations of the estimate); the others are stated where they are used.
 """
+
 import functools
 import math
 import multiprocessing as mp
@@ -19,17 +20,16 @@ import numpy as np
 import pytest
 import simpy
 
-from sim.knowhow import FailureModes
-from sim.recorder import Recorder
-from sim.scenario import load
-from sim.streams import Streams
-
 from models.fab import yield_model
 from models.fab.line import EVENT_COLUMNS, FabLine
 from models.fab.params import AREAS, WAFERS_PER_LOT, Fab
 from models.fab.route import Route
 from models.fab.simulate import FabSim
 from models.fab.world import SCRAP, ProcessWorld
+from sim.knowhow import FailureModes
+from sim.recorder import Recorder
+from sim.scenario import load
+from sim.streams import Streams
 
 SEED = 20240611
 ZERO_KNOW_HOW = {a: 0.0 for a in AREAS}
@@ -45,6 +45,7 @@ def make_line(env, fab: Fab, route: Route, seed: int, tools=None) -> FabLine:
 
 
 # -- A. queueing -----------------------------------------------------------------
+
 
 def test_deterministic_single_tool_departures_follow_lindley():
     env = simpy.Environment()
@@ -71,8 +72,15 @@ def _queue_run(seed, *, tools, ca2, cs2, n, warm, rho=0.9):
     arrival rate and W (mean time in system of lots completed).
     """
     env = simpy.Environment()
-    fab = Fab(design_starts_per_day=1440.0 * tools, load=rho, dispatch="fifo", breakdowns=False,
-              release_cv2=ca2, process_cv2=cs2, production_events=False)
+    fab = Fab(
+        design_starts_per_day=1440.0 * tools,
+        load=rho,
+        dispatch="fifo",
+        breakdowns=False,
+        release_cv2=ca2,
+        process_cv2=cs2,
+        production_events=False,
+    )
     line = make_line(env, fab, one_step_route(1.0), seed)
     assert int(line.tools[0]) == tools
     line.start_production()
@@ -83,10 +91,13 @@ def _queue_run(seed, *, tools, ca2, cs2, n, warm, rho=0.9):
     env.run(until=end)
     s1, a1 = cap.stats(), line._lot_id
     span = end - warm
-    wq = (s1["mean_wait"] * s1["requests"] - s0["mean_wait"] * s0["requests"]) / (s1["requests"] - s0["requests"])
+    wq = (s1["mean_wait"] * s1["requests"] - s0["mean_wait"] * s0["requests"]) / (
+        s1["requests"] - s0["requests"]
+    )
     L = (s1["mean_in_system"] * end - s0["mean_in_system"] * warm) / span
-    W = ((s1["mean_time_in_system"] * s1["completed"] - s0["mean_time_in_system"] * s0["completed"])
-         / (s1["completed"] - s0["completed"]))
+    W = (s1["mean_time_in_system"] * s1["completed"] - s0["mean_time_in_system"] * s0["completed"]) / (
+        s1["completed"] - s0["completed"]
+    )
     return {"wq": wq, "L": L, "lam_hat": (a1 - a0) / span, "W": W}
 
 
@@ -135,8 +146,13 @@ def test_breakdowns_give_availability_mttf_over_mttf_plus_mttr():
     env = simpy.Environment()
     mttf, mttr = 168.0, 8.0
     # 130 lots a day released: above the group's capacity, 5 x 24 x A = 114.5 a day.
-    fab = Fab(design_starts_per_day=130.0, load=1.0, dispatch="fifo",
-              mttf_hours={a: mttf for a in AREAS}, mttr_hours={a: mttr for a in AREAS})
+    fab = Fab(
+        design_starts_per_day=130.0,
+        load=1.0,
+        dispatch="fifo",
+        mttf_hours={a: mttf for a in AREAS},
+        mttr_hours={a: mttr for a in AREAS},
+    )
     line = make_line(env, fab, one_step_route(60.0), SEED, tools=[5])
     line.start_production()
     minutes = 4 * 365.25 * 1440
@@ -153,20 +169,42 @@ def test_breakdowns_give_availability_mttf_over_mttf_plus_mttr():
 
 # -- B. yield ----------------------------------------------------------------------
 
+
 def compounding_run(loss: float, lots: int = 400, steps: int = 1000):
     """Experimental lots of a team that learns nothing, on a route whose every step
     carries one scrap mode of per-step loss ``loss``. Returns the first ``lots`` lots."""
-    params = load(dict(
-        name="compounding", model="fab", start_date="2024-01-01", years=1.0, leader="team",
-        fabs={"fab": dict(design_starts_per_day=60.0, load=0.0, breakdowns=False)},
-        teams={"team": dict(fab="fab", know_how=ZERO_KNOW_HOW, diagnosis=0.0, failure_analyses_per_lot=0,
-                            lots_in_flight=50, analysis_days=0.0, lot_cost_usd=1e6)}))
+    params = load(
+        dict(
+            name="compounding",
+            model="fab",
+            start_date="2024-01-01",
+            years=1.0,
+            leader="team",
+            fabs={"fab": dict(design_starts_per_day=60.0, load=0.0, breakdowns=False)},
+            teams={
+                "team": dict(
+                    fab="fab",
+                    know_how=ZERO_KNOW_HOW,
+                    diagnosis=0.0,
+                    failure_analyses_per_lot=0,
+                    lots_in_flight=50,
+                    analysis_days=0.0,
+                    lot_cost_usd=1e6,
+                )
+            },
+        )
+    )
     groups = np.arange(steps) % 10
     route = Route(groups, np.zeros(steps, int), np.ones(steps), np.ones(steps), np.zeros(10, int))
     step = np.arange(steps)
-    modes = FailureModes(np.zeros(steps, np.int64), step.astype(float),
-                         np.full(steps, float(yield_model.step_hazard(loss))), np.zeros(steps, bool),
-                         np.full(steps, 0.5), AREAS)
+    modes = FailureModes(
+        np.zeros(steps, np.int64),
+        step.astype(float),
+        np.full(steps, float(yield_model.step_hazard(loss))),
+        np.zeros(steps, bool),
+        np.full(steps, 0.5),
+        AREAS,
+    )
     world = ProcessWorld(modes, np.full(steps, SCRAP), step, np.arange(steps + 1))
     fab_sim = FabSim(params, Streams(SEED, 0), route=route, world=world)
     team = fab_sim.teams["team"]
@@ -178,8 +216,9 @@ def compounding_run(loss: float, lots: int = 400, steps: int = 1000):
     return ev
 
 
-@pytest.mark.parametrize("loss, expected, cost_musd", [(1e-4, 0.9048, 1.11), (2.40e-3, 0.0905, 11.1),
-                                                       (4.69e-3, 0.00905, 111.0)])
+@pytest.mark.parametrize(
+    "loss, expected, cost_musd", [(1e-4, 0.9048, 1.11), (2.40e-3, 0.0905, 11.1), (4.69e-3, 0.00905, 111.0)]
+)
 def test_line_yield_compounds_over_1000_steps(loss, expected, cost_musd):
     ev = compounding_run(loss)
     wafers = WAFERS_PER_LOT * len(ev)
@@ -190,14 +229,21 @@ def test_line_yield_compounds_over_1000_steps(loss, expected, cost_musd):
     # anchors' rounded figures (3 significant digits: within 1%).
     cost = ev["cost_usd"].sum() / ev["wafers_out"].sum() * WAFERS_PER_LOT
     assert 1e6 / (expected + 3 * se) < cost < 1e6 / (expected - 3 * se)
-    assert float(yield_model.cost_per_good_wafers(1e6, yield_model.line_yield(loss, 1000))) == \
-        pytest.approx(cost_musd * 1e6, rel=0.01)
+    assert float(yield_model.cost_per_good_wafers(1e6, yield_model.line_yield(loss, 1000))) == pytest.approx(
+        cost_musd * 1e6, rel=0.01
+    )
 
 
-@pytest.mark.parametrize("model, expected", [
-    (yield_model.poisson, 0.3679), (yield_model.murphy, 0.3996), (yield_model.seeds, 0.5000),
-    (functools.partial(yield_model.negative_binomial, alpha=2.0), 0.4444),
-    (functools.partial(yield_model.negative_binomial, alpha=0.5), 0.5774)])
+@pytest.mark.parametrize(
+    "model, expected",
+    [
+        (yield_model.poisson, 0.3679),
+        (yield_model.murphy, 0.3996),
+        (yield_model.seeds, 0.5000),
+        (functools.partial(yield_model.negative_binomial, alpha=2.0), 0.4444),
+        (functools.partial(yield_model.negative_binomial, alpha=0.5), 0.5774),
+    ],
+)
 def test_die_yield_models_at_ad0_one(model, expected):
     assert float(model(1.0)) == pytest.approx(expected, abs=1e-4)  # anchors B, 4 decimals
 
@@ -213,16 +259,31 @@ def test_scattering_defects_on_dies_matches_die_yield(alpha):
 
 # -- B. learning -------------------------------------------------------------------
 
+
 def learning_slope(diagnosis: float, lots: int = 1024) -> float:
     """Fitted b in per-step loss ~ (cumulative lots)^-b over a team's first ``lots`` lots,
     from scratch on a 100-step route with 3,000 latent failure modes."""
-    params = load(dict(
-        name="learning", model="fab", start_date="2024-01-01", years=4.0, leader="team",
-        route=dict(steps=100, tool_groups=10),
-        world=dict(modes_per_step=30, hazard_median=0.00033, hazard_sigma=1.5, retention_per_month=1.0),
-        fabs={"fab": dict(design_starts_per_day=2.0, load=0.0, breakdowns=False)},
-        teams={"team": dict(fab="fab", know_how=ZERO_KNOW_HOW, diagnosis=diagnosis, lots_in_flight=4,
-                            analysis_days=0.0)}))
+    params = load(
+        dict(
+            name="learning",
+            model="fab",
+            start_date="2024-01-01",
+            years=4.0,
+            leader="team",
+            route=dict(steps=100, tool_groups=10),
+            world=dict(modes_per_step=30, hazard_median=0.00033, hazard_sigma=1.5, retention_per_month=1.0),
+            fabs={"fab": dict(design_starts_per_day=2.0, load=0.0, breakdowns=False)},
+            teams={
+                "team": dict(
+                    fab="fab",
+                    know_how=ZERO_KNOW_HOW,
+                    diagnosis=diagnosis,
+                    lots_in_flight=4,
+                    analysis_days=0.0,
+                )
+            },
+        )
+    )
     fab_sim = FabSim(params, Streams(SEED, 0))
     fab_sim.env.run(until=1400 * 1440)
     st = fab_sim.states.frame()

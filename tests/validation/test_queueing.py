@@ -12,6 +12,7 @@ same run length (fast Lindley / Kiefer-Wolfowitz recursions, which reproduce
 the simulated waits exactly): each tolerance is about 2.3-2.5 standard
 deviations of the estimate.
 """
+
 import functools
 import math
 import multiprocessing as mp
@@ -65,10 +66,12 @@ def _replication(seed, *, servers, lam, ca2, cs2, n, warm):
     area = s1["mean_in_system"] * end - s0["mean_in_system"] * warm
     done = s1["completed"] - s0["completed"]
     sojourn = s1["mean_time_in_system"] * s1["completed"] - s0["mean_time_in_system"] * s0["completed"]
-    return {"wq": float(np.mean([w for _, w in waits])),
-            "L": area / span,
-            "lam_hat": sum(1 for t, _ in waits if t <= end) / span,
-            "W": sojourn / done}
+    return {
+        "wq": float(np.mean([w for _, w in waits])),
+        "L": area / span,
+        "lam_hat": sum(1 for t, _ in waits if t <= end) / span,
+        "W": sojourn / done,
+    }
 
 
 def _replicate(reps=2, **kw):

@@ -3,6 +3,7 @@
 Each test runs at least 100 replications with a fixed seed and asserts on
 simulated output only. Trends are judged on windows, never on two dates.
 """
+
 import numpy as np
 import pytest
 
@@ -20,8 +21,15 @@ def race():
 @pytest.fixture(scope="module")
 def race_without_diagnosis():
     # The same world draws (common random numbers), the late follower never fixes what it finds.
-    return sim.run("chatgpt_race", reps=REPS, seed=SEED, years=4, workers=2, progress=False,
-                   overrides={"teams.late_follower.diagnosis": 0.0})
+    return sim.run(
+        "chatgpt_race",
+        reps=REPS,
+        seed=SEED,
+        years=4,
+        workers=2,
+        progress=False,
+        overrides={"teams.late_follower.diagnosis": 0.0},
+    )
 
 
 def months_to_reach(res, team, level):
@@ -52,7 +60,8 @@ def test_s14_a_follower_that_never_diagnoses_falls_further_behind(race_without_d
 
 
 def test_s14_not_learning_leaves_a_larger_gap_than_learning_on_paired_replications(
-        race, race_without_diagnosis):
+    race, race_without_diagnosis
+):
     # Paired on common random numbers: the same world of failure modes and the
     # same leader in both runs, so the leader's capability is identical and the
     # capability gap (OOM, continuous) compares the two followers directly.
@@ -133,9 +142,14 @@ def test_s10_equal_compute_does_not_close_the_gap(talent):
 
 
 def test_s10_the_leaders_decisions_and_iteration_speed_narrow_the_gap(talent):
-    better = sim.run("talent_and_decisions", reps=REPS, seed=10, workers=2, progress=False,
-                     overrides={"teams.equal_compute.decision_quality": 0.95,
-                                "teams.equal_compute.prep_days": 15.0})
+    better = sim.run(
+        "talent_and_decisions",
+        reps=REPS,
+        seed=10,
+        workers=2,
+        progress=False,
+        overrides={"teams.equal_compute.decision_quality": 0.95, "teams.equal_compute.prep_days": 15.0},
+    )
     late = lambda res: window_mean(res.gap, 48, 60, value="capability_gap").set_index("rep").capability_gap  # noqa: E731
     assert (late(better) < late(talent)).mean() > 0.5
 
@@ -174,8 +188,8 @@ def test_s2_gpt35_level_costs_over_ten_times_a_first_chat_model(cheap):
     first_cost = np.array([spent(r, t) for r, t in first.items()])
     # Not reached within the horizon: the spend so far is a lower bound.
     gpt35_cost = np.array([spent(r, reached.get(r, end)) for r in first.index])
-    assert len(first) >= 0.9 * REPS               # nearly every team gets a chat model
-    assert np.median(first_cost) <= 1.5e6         # "a few million RMB"
+    assert len(first) >= 0.9 * REPS  # nearly every team gets a chat model
+    assert np.median(first_cost) <= 1.5e6  # "a few million RMB"
     assert np.median(gpt35_cost / first_cost) >= 10
 
 
@@ -201,12 +215,13 @@ def test_s7_a_follower_fab_spends_tens_of_millions_while_its_yield_climbs(fab_pr
     f = tr[tr.team == "follower"]
     early = f[f.t_days < 91].groupby("rep").line_yield.mean()
     late = f[f.t_days >= 270].groupby("rep").line_yield.mean()
-    assert (late > early).mean() >= 0.9   # the lots buy yield (S5's loop works)
+    assert (late > early).mean() >= 0.9  # the lots buy yield (S5's loop works)
     reached = f[f.line_yield >= f.rep.map(leader_start)].groupby("rep").t_days.min()
     spend = f.set_index(["rep", "t_days"]).spend_usd
     end = f.t_days.max()
     # Spend before the yield reaches the leader's; where it never does within the
     # horizon, the spend so far is a lower bound.
-    before = np.array([spend.xs(r, level="rep").loc[:reached.get(r, end)].iloc[-1]
-                       for r in leader_start.index])
+    before = np.array(
+        [spend.xs(r, level="rep").loc[: reached.get(r, end)].iloc[-1] for r in leader_start.index]
+    )
     assert (before >= 10e6).all()
