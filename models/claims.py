@@ -13,15 +13,17 @@ import numpy as np
 import pandas as pd
 
 import sim
-from sim.gap import DAYS_PER_MONTH, window_mean
+from sim.gap import window_mean
 from sim.plots import plot_gap, plot_series, save_figure
+from sim.units import DAYS_PER_MONTH
 
 GPT35 = 24.41  # the leader's public capability at 2022-11-30 (chatgpt_race)
 
 
 @lru_cache(maxsize=16)
 def _run(scenario: str, reps: int, seed: int, workers: int, overrides: tuple = ()):
-    return sim.run(scenario, reps=reps, seed=seed, workers=workers, progress=False, overrides=dict(overrides))
+    options = sim.RunOptions(workers=workers, progress=False)
+    return sim.run(scenario, reps=reps, seed=seed, overrides=dict(overrides), options=options)
 
 
 def _quantiles(x) -> dict:
@@ -159,7 +161,7 @@ def s10_talent(reps=100, seed=10, workers=2):
 def s12_open_source(reps=100, seed=12, workers=2):
     """S12: months behind of a follower living on open weights, before and after closure."""
     res = _run("open_source_era", reps, seed, workers)
-    closure = res.summary["params"]["publishing"]["open_weights_until_days"]
+    closure = res.params.publishing.open_weights_until_days
     fig = plot_gap(res.gap, start_date=res.start_date)
     ax = fig.axes[0]
     ax.axvline(pd.Timestamp(res.start_date) + pd.Timedelta(days=closure), color="k", linestyle=":")
@@ -334,7 +336,7 @@ def where_s12_holds(reps=50, seed=12, workers=2):
     at closure, over the strength of distillation and the follower's own diagnosis."""
 
     def measure(res):
-        c = res.summary["params"]["publishing"]["open_weights_until_days"] / DAYS_PER_MONTH
+        c = res.params.publishing.open_weights_until_days / DAYS_PER_MONTH
         before = window_mean(res.gap, c - 6, c).set_index("rep").months_behind
         after = window_mean(res.gap, c, c + 12).set_index("rep").months_behind
         return {"share_jump_6_months": float(((after - before) >= 6).mean())}

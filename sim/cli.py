@@ -20,9 +20,39 @@ from pathlib import Path
 import pandas as pd
 
 from . import headline, runner
+from .options import RunOptions
+from .results import save_store_figures
 from .scenario import ScenarioError, list_scenarios, parse_value
 
-DEFAULT_SCENARIO = "chatgpt_race"
+#: Library errors name parameters (``reps: ...``); the command line names its flags.
+FLAGS = {
+    "reps": "--reps",
+    "seed": "--seed",
+    "years": "--years",
+    "workers": "--workers",
+    "dask": "--dask",
+    "scheduler": "--scheduler",
+    "ci": "--ci",
+    "max_reps": "--max-reps",
+    "min_reps": "--min-reps",
+    "at_year": "--at-year",
+    "out": "--out",
+    "resume": "--resume",
+    "force": "--force",
+    "vary": "--vary",
+    "samples": "--samples",
+    "design": "--design",
+    "params": "--params",
+    "n": "--n",
+    "follower": "--follower",
+    "set": "--set",
+}
+
+
+def flag_message(message: str) -> str:
+    """A library error line with its leading parameter name replaced by the flag that sets it."""
+    head, sep, rest = message.partition(": ")
+    return FLAGS[head] + sep + rest if sep and head in FLAGS else message
 
 
 def parse_sets(items: list[str] | None) -> dict:
@@ -101,11 +131,6 @@ def format_summary(summary: dict) -> str:
     return "\n".join(out)
 
 
-def format_headline(results) -> str:
-    """The headline table of a :class:`~sim.results.Results`."""
-    return format_summary(results.summary)
-
-
 def _reps(text):
     """``--reps``: an integer or ``auto``."""
     if text is None or text == "auto":
@@ -116,8 +141,18 @@ def _reps(text):
         raise ScenarioError(f"--reps: {text!r} is not allowed: an integer >= 1 or 'auto'") from None
 
 
-def _exec_opts(args) -> dict:
-    return {"workers": args.workers, "scheduler": args.scheduler, "dask": args.dask}
+def _options(args, out: Path | None = None, resume: bool = False, **extra) -> RunOptions:
+    """The run options a subcommand's flags ask for."""
+    return RunOptions(
+        workers=args.workers,
+        scheduler=args.scheduler,
+        dask=args.dask,
+        progress=not args.quiet,
+        at_year=args.at_year,
+        out=out,
+        resume=resume,
+        **extra,
+    )
 
 
 def _out_resume(args, default: Path) -> tuple[Path, bool]:
@@ -128,51 +163,24 @@ def _out_resume(args, default: Path) -> tuple[Path, bool]:
     return (Path(args.out) if args.out else default), False
 
 
-def _draw_run(out: Path, summary: dict) -> None:
-    """gap.png and capability.png from the tables on disk (only the columns the plots need)."""
-    from . import plots
-    from .results import Results
-
-    gap = pd.read_parquet(
-        out / "gap.parquet", columns=["rep", "t_days", "follower", "leader", "months_behind"]
-    )
-    plots.save_figure(plots.plot_gap(gap, start_date=summary["start_date"]), out / "gap.png")
-    del gap
-    traj = pd.read_parquet(out / "trajectories.parquet", columns=["rep", "t_days", "team", "capability"])
-    res = Results(None, traj, None, None, summary)
-    plots.save_figure(res.plot_capability(), out / "capability.png")
-    from .results import load_results, model_figures
-
-    if model_figures(summary["model"]):  # the model's own figures need its full tables
-        load_results(out).save_model_figures(out)
-
-
 def cmd_run(args) -> int:
     """Run replications into a result store, print the headline table, draw the plots."""
     reps = _reps(args.reps)
     sets = parse_sets(args.set)
-    if args.trace:  # event detail of models that have it (the fab: one row per lot-step)
-        sets["trace"] = args.trace
     out, resume = _out_resume(args, None)
     if out is None:
         out = Path("results") / runner.resolve(args.scenario, overrides=sets).name
-    summary = runner.run_to_store(
+    done = runner.run_scenario(
         args.scenario,
-        out,
         reps=reps,
         seed=args.seed,
         years=args.years,
         overrides=sets,
-        progress=not args.quiet,
-        ci=args.ci,
-        max_reps=args.max_reps,
-        at_year=args.at_year,
-        resume=resume,
-        **_exec_opts(args),
+        options=_options(args, out, resume, ci=args.ci, max_reps=args.max_reps),
     )
     if not args.no_plots:
-        _draw_run(out, summary)
-    print(format_summary(summary))
+        save_store_figures(out, done.summary)
+    print(format_summary(done.summary))
     files = sorted(p.name for p in out.iterdir() if p.is_file())
     print(f"\nwrote {out}/: {', '.join(files)}")
     return 0
@@ -193,13 +201,9 @@ def cmd_sweep(args) -> int:
         seed=args.seed,
         years=args.years,
         overrides=parse_sets(args.set),
-        out=out,
-        resume=resume,
         keep_tables=not args.metrics_only,
-        progress=not args.quiet,
-        at_year=args.at_year,
         figures=not args.no_plots,
-        **_exec_opts(args),
+        options=_options(args, out, resume),
     )
     cols = ["point", *res["keys"], "follower", "reps", "headline_mean", "headline_lo", "headline_hi"]
     print(f"{res['label']}: mean [95% CI] per point")
@@ -230,9 +234,8 @@ def cmd_compare(args) -> int:
         reps=_reps(args.reps),
         seed=args.seed,
         years=args.years,
-        progress=not args.quiet,
-        at_year=args.at_year,
-        **_exec_opts(args),
+        options=_options(args),
+        out=out,
     )
     compare.write_compare(res, out, figures=not args.no_plots)
     print(compare.format_compare(res))
@@ -255,13 +258,9 @@ def cmd_sensitivity(args) -> int:
         years=args.years,
         follower=args.follower,
         overrides=parse_sets(args.set),
-        out=out,
-        resume=resume,
-        progress=not args.quiet,
         sobol=not args.no_sobol,
-        at_year=args.at_year,
         figures=not args.no_plots,
-        **_exec_opts(args),
+        options=_options(args, out, resume),
     )
     print(sensitivity.format_sensitivity(res))
     print(f"\nwrote {out}/: {', '.join(sorted(p.name for p in out.iterdir() if p.is_file()))}")
@@ -289,13 +288,9 @@ def cmd_plot(args) -> int:
         sensitivity.write_sensitivity(res, d)
         drawn = ["tornado.png"] + (["sobol.png"] if res["sobol"] is not None else [])
     else:
-        from . import plots
         from .results import load_results
 
-        res = load_results(d)
-        plots.save_figure(res.plot_gap(), d / "gap.png")
-        plots.save_figure(res.plot_capability(), d / "capability.png")
-        drawn = ["gap.png", "capability.png", *res.save_model_figures(d)]
+        drawn = load_results(d).save_figures(d)
     print(f"drew {d}/: {', '.join(drawn)}")
     return 0
 
@@ -382,8 +377,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "scenario",
         nargs="?",
-        default=DEFAULT_SCENARIO,
-        help=f"scenario name or TOML path (default {DEFAULT_SCENARIO})",
+        default=None,
+        help="scenario name or TOML path (default: the installed default, see 'list')",
     )
     _add_common(r, "replications (overrides run.reps), or 'auto' to stop at --ci")
     r.add_argument(
@@ -395,13 +390,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument(
         "--max-reps",
         type=int,
-        default=runner.DEFAULT_MAX_REPS,
-        help=f"with --reps auto: at most this many reps (default {runner.DEFAULT_MAX_REPS})",
-    )
-    r.add_argument(
-        "--trace",
-        choices=["lots", "steps"],
-        help="fab scenarios: events per lot (default) or also per lot-step (sets 'trace')",
+        default=RunOptions().max_reps,
+        help=f"with --reps auto: at most this many reps (default {RunOptions().max_reps})",
     )
     r.set_defaults(func=cmd_run)
 
@@ -477,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ScenarioError as exc:
-        print("error: " + " ".join(str(exc).split()), file=sys.stderr)
+        print("error: " + flag_message(" ".join(str(exc).split())), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"interrupted{_resume_hint(args)}", file=sys.stderr)

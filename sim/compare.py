@@ -22,7 +22,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import headline, plots, runner
+from . import plots, runner
+from .options import RunOptions
 from .scenario import ScenarioError
 
 
@@ -33,43 +34,49 @@ def run_compare(
     reps=None,
     seed=None,
     years=None,
-    progress=True,
-    at_year: float = headline.DEFAULT_AT_YEAR,
-    workers: int = 1,
-    scheduler=None,
-    dask=None,
-    executor=None,
+    options: RunOptions | None = None,
+    out=None,
 ) -> dict:
     """Run each ``(scenario, overrides)`` of ``variants``; ``labels`` name them.
 
-    Returns ``{"labels", "summaries": {label: summary}, "gaps": {label: gap table},
-    "table": tidy DataFrame}``.
+    Every variant runs in memory on one executor (a Dask cluster starts once);
+    ``out``, if given, is checked before anything runs (the tables are written by
+    :func:`write_compare`). Returns ``{"labels", "summaries": {label: summary},
+    "gaps": {label: gap table}, "table": tidy DataFrame}``.
     """
+    options = options or RunOptions()
+    if options.out is not None:
+        raise ScenarioError("out: compare keeps its runs in memory; give out to write_compare")
     if len(set(labels)) != len(labels):
         raise ScenarioError(f"compare: {list(labels)!r} names a scenario twice; give each once")
     if len(labels) < 2:
         raise ScenarioError("compare: give at least two scenarios (or variants with @key=value)")
+    if out is not None:
+        check_out_dir(out)
     # validate them all first: a typo in the last one should not cost the runs before it
     for name, over in variants:
         runner.resolve(name, reps, seed, years, over)
     summaries, gaps, rows = {}, {}, []
-    with runner._executor(executor, workers, scheduler, dask) as ex:
+    with runner.open_executor(options) as opts:
         for label, (name, over) in zip(labels, variants):
-            res = runner.run(
-                name,
-                reps=reps,
-                seed=seed,
-                years=years,
-                overrides=over,
-                progress=progress,
-                at_year=at_year,
-                executor=ex,
-            )
+            res = runner.run(name, reps=reps, seed=seed, years=years, overrides=over, options=opts)
             summaries[label] = res.summary
             gaps[label] = res.gap[["rep", "t_days", "follower", "leader", "months_behind"]]
             for f in res.summary["followers"]:
                 rows.append({"scenario": label, **f})
     return {"labels": list(labels), "summaries": summaries, "gaps": gaps, "table": pd.DataFrame(rows)}
+
+
+def check_out_dir(out) -> None:
+    """A folder results can be written to: absent, or a folder (not a file)."""
+    p = Path(out)
+    if p.exists() and not p.is_dir():
+        raise ScenarioError(f"out: {str(p)!r} is not allowed: it is a file, not a folder")
+    for parent in p.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise ScenarioError(f"out: {str(p)!r} is not allowed: {str(parent)!r} is a file")
+            break
 
 
 def _fmt(v, lo, hi, pct=False) -> str:

@@ -15,7 +15,8 @@ import matplotlib.pyplot as plt
 
 from . import registry
 from . import scenario as scenario_mod
-from .runner import run
+from .options import RunOptions
+from .runner import resolve, run
 
 
 class Explorer:
@@ -26,24 +27,26 @@ class Explorer:
     scenario : scenario name, path or data
     levers : mapping of dotted key -> (low, high, step); default: the model's
         ``levers(params)`` if it defines one
-    reps, seed, years, workers : passed to :func:`sim.run` (keep reps small:
-        every slider move reruns)
+    reps, seed, years : passed to :func:`sim.run` (keep reps small: every slider
+        move reruns)
+    options : RunOptions, optional
+        How the reruns execute (progress bars are off whatever it says)
     """
 
     def __init__(
         self,
-        scenario="chatgpt_race",
+        scenario=None,
         levers: Mapping | None = None,
         reps: int = 10,
         seed: int = 0,
         years: float | None = None,
-        workers: int = 1,
+        options: RunOptions | None = None,
     ):
-        self.scenario, self.reps, self.seed, self.years, self.workers = scenario, reps, seed, years, workers
-        params = scenario_mod.load(scenario)
+        self.scenario, self.reps, self.seed, self.years = scenario, reps, seed, years
+        self.options = (options or RunOptions()).replace(progress=False)
+        params = resolve(scenario)
         if levers is None:
-            model = registry.get_model(params.model)
-            levers = model.levers(params) if hasattr(model, "levers") else {}
+            levers = registry.get_model(params.model).levers(params)
         self.levers = dict(levers)
         flat = _flatten(params.model_dump())
         unknown = [k for k in self.levers if k not in flat]
@@ -68,9 +71,8 @@ class Explorer:
             reps=self.reps,
             seed=self.seed,
             years=self.years,
-            workers=self.workers,
             overrides=self.values,
-            progress=False,
+            options=self.options,
         )
         if self.figure is not None:
             plt.close(self.figure)
@@ -121,12 +123,12 @@ def _flatten(d: Mapping, prefix: str = "") -> dict:
 
 
 def explore(
-    scenario="chatgpt_race",
+    scenario=None,
     levers: Mapping | None = None,
     reps: int = 10,
     seed: int = 0,
     years: float | None = None,
-    workers: int = 1,
+    options: RunOptions | None = None,
 ):
     """Show sliders for a scenario's main levers in a notebook; returns the widget box."""
-    return Explorer(scenario, levers, reps, seed, years, workers).widget()
+    return Explorer(scenario, levers, reps, seed, years, options).widget()

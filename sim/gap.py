@@ -52,6 +52,9 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from .trajectory import on_grid, step_sample
+from .units import DAYS_PER_MONTH
+
 __all__ = [
     "DAYS_PER_MONTH",
     "FLAG_OK",
@@ -59,22 +62,22 @@ __all__ = [
     "FLAG_BEFORE_RECORD",
     "FLAG_BEYOND_RECORD",
     "FLAG_NO_LEADER_RECORD",
+    "FLAGS",
     "capability_at",
     "months_behind",
     "leader_reach_time",
     "gap_table",
     "window_mean",
     "widened",
-    "summarise",
 ]
 
-DAYS_PER_MONTH = 365.25 / 12
 
 FLAG_OK = ""
 FLAG_NO_CAPABILITY = "no_capability"
 FLAG_BEFORE_RECORD = "before_record"
 FLAG_BEYOND_RECORD = "beyond_record"
 FLAG_NO_LEADER_RECORD = "no_leader_record"
+FLAGS = (FLAG_OK, FLAG_NO_CAPABILITY, FLAG_BEFORE_RECORD, FLAG_BEYOND_RECORD, FLAG_NO_LEADER_RECORD)
 
 _ATOL = 1e-9
 
@@ -93,19 +96,6 @@ GAP_COLUMNS = [
 # ---------------------------------------------------------------------------
 # helpers
 # ---------------------------------------------------------------------------
-def _step_sample(times: np.ndarray, values: np.ndarray, query) -> np.ndarray:
-    """Value of the last record with time <= query; NaN before the first record
-    and for NaN queries.  ``times`` must be sorted ascending."""
-    q = np.asarray(query, dtype=float)
-    out = np.full(q.shape, np.nan)
-    if times.size == 0:
-        return out
-    idx = np.searchsorted(times, q, side="right") - 1
-    ok = (idx >= 0) & ~np.isnan(q)
-    out[ok] = values[idx[ok]]
-    return out
-
-
 def _records(df: pd.DataFrame, value_col: str) -> dict:
     """{(rep, team): (times, values)} with times sorted ascending (stable, so
     ties keep input order and the last row wins in ``_step_sample``)."""
@@ -146,33 +136,9 @@ def capability_at(staircase: pd.DataFrame, grid_days) -> pd.DataFrame:
     a team's first row.  The grid is sorted ascending.
     """
     _check_columns(staircase, ["rep", "team", "t_days", "capability"], "staircase")
-    grid = _grid(grid_days)
-    recs = _records(staircase, "capability")
-    n = grid.size
-    reps, teams, caps = [], [], []
-    for (rep, team), (times, values) in recs.items():
-        reps.append(np.full(n, rep, dtype="int64"))
-        teams.append(np.full(n, team, dtype=object))
-        caps.append(_step_sample(times, values, grid))
-    if not recs:
-        return pd.DataFrame(
-            {
-                "rep": pd.Series([], dtype="int64"),
-                "team": pd.Series([], dtype=str),
-                "t_days": pd.Series([], dtype="float64"),
-                "capability": pd.Series([], dtype="float64"),
-            }
-        )
-    out = pd.DataFrame(
-        {
-            "rep": np.concatenate(reps),
-            "team": np.concatenate(teams),
-            "t_days": np.tile(grid, len(recs)),
-            "capability": np.concatenate(caps),
-        }
-    )
-    out["team"] = out["team"].astype(str)
-    return out
+    d = staircase[["rep", "team", "t_days", "capability"]].astype({"rep": "int64", "team": str})
+    out = on_grid(d, _grid(grid_days))
+    return out.astype({"rep": "int64", "team": str, "t_days": "float64", "capability": "float64"})
 
 
 # ---------------------------------------------------------------------------
@@ -293,20 +259,20 @@ def gap_table(
     parts = []
     for rep in reps:
         lt, lc = cap_recs.get((rep, leader), empty)
-        leader_cap_t = _step_sample(lt, lc, grid)
+        leader_cap_t = step_sample(lt, lc, grid)
         if spend_recs is not None:
             ls_t, ls_v = spend_recs.get((rep, leader), empty)
         for fol in followers:
             ft, fcap = cap_recs.get((rep, fol), empty)
-            fc = _step_sample(ft, fcap, grid)
+            fc = step_sample(ft, fcap, grid)
             tau, flag = leader_reach_time(lt, lc, fc)
             months = (grid - tau) / DAYS_PER_MONTH
             cost = np.full(n, np.nan)
             if spend_recs is not None:
                 fs_t, fs_v = spend_recs.get((rep, fol), empty)
-                f_spend = _step_sample(fs_t, fs_v, grid)
+                f_spend = step_sample(fs_t, fs_v, grid)
                 tau_ok = np.where(tau >= 0, tau, np.nan)  # NaN stays NaN
-                l_spend = _step_sample(ls_t, ls_v, tau_ok)
+                l_spend = step_sample(ls_t, ls_v, tau_ok)
                 good = np.isfinite(f_spend) & np.isfinite(l_spend) & (l_spend != 0)
                 cost[good] = f_spend[good] / l_spend[good]
             parts.append(
@@ -398,47 +364,3 @@ def widened(
     out = e.merge(l, on=["rep", "follower"], how="outer", sort=True)
     out["widened"] = (out["late"] > out["early"]).fillna(False).astype(bool)
     return out[["rep", "follower", "early", "late", "widened"]].reset_index(drop=True)
-
-
-def _qname(q: float) -> str:
-    if np.isclose(q, 0.5):
-        return "median"
-    pct = q * 100
-    if np.isclose(pct, round(pct)):
-        return f"q{int(round(pct)):02d}"
-    return f"q{pct:g}".replace(".", "_")
-
-
-def summarise(gap: pd.DataFrame, quantiles: Sequence[float] = (0.05, 0.5, 0.95)) -> pd.DataFrame:
-    """One row per follower: months behind across reps at the first and at the
-    last grid point, plus the share of reps whose gap widened.
-
-    Columns: ``follower``, ``start_<q>`` and ``end_<q>`` for each quantile
-    (0.5 -> ``median``, 0.05 -> ``q05``, 0.95 -> ``q95``; pandas linear
-    interpolation, NaN ignored), ``start_defined``/``end_defined`` (number of
-    reps with a defined months behind there), ``share_widened`` (share of reps
-    with ``widened(gap)`` True among reps where both window means are defined;
-    NaN if none), ``reps`` (number of reps).
-    """
-    t = gap["t_days"].to_numpy(dtype=float)
-    t0, t1 = np.nanmin(t), np.nanmax(t)
-    qs = list(quantiles)
-    rows = []
-    w = widened(gap)
-    for fol, g in gap.groupby("follower", sort=True, observed=True):
-        row: dict = {"follower": fol}
-        for tag, tt in (("start", t0), ("end", t1)):
-            v = g.loc[g["t_days"] == tt, "months_behind"].astype(float)
-            qv = v.quantile(qs) if v.notna().any() else pd.Series(np.nan, index=qs)
-            for q in qs:
-                row[f"{tag}_{_qname(q)}"] = float(qv.loc[q])
-            row[f"{tag}_defined"] = int(v.notna().sum())
-        wf = w[w["follower"] == fol]
-        both = wf["early"].notna() & wf["late"].notna()
-        row["share_widened"] = float(wf.loc[both, "widened"].mean()) if both.any() else np.nan
-        row["reps"] = int(g["rep"].nunique())
-        rows.append(row)
-    out = pd.DataFrame(rows)
-    if len(out):
-        out["follower"] = out["follower"].astype(str)
-    return out

@@ -69,10 +69,14 @@ def headline_label(years: float, at_year: float = DEFAULT_AT_YEAR) -> str:
     return f"months behind, mean over months {lo:g}-{hi:g}"
 
 
-def rep_metrics(gap: pd.DataFrame, years: float, at_year: float = DEFAULT_AT_YEAR) -> pd.DataFrame:
+def rep_metrics(
+    gap: pd.DataFrame, years: float, at_year: float = DEFAULT_AT_YEAR, column: str = "months_behind"
+) -> pd.DataFrame:
     """Per (rep, follower): months behind at the first and last grid point, the
     early (months 6-12) and late (last 12 months) window means and whether it
-    widened (as :func:`sim.gap.widened`), and the headline metric (months).
+    widened (as :func:`sim.gap.widened`), and the headline metric: the mean of the
+    gap table's ``column`` (the model's :class:`~sim.model.Headline`) over the
+    headline window.
 
     Small (reps x followers rows): this is what the parent process keeps while
     the big tables stream to disk.
@@ -87,7 +91,7 @@ def rep_metrics(gap: pd.DataFrame, years: float, at_year: float = DEFAULT_AT_YEA
 
     w = gap_mod.widened(gap).rename(columns={"early": "early_months", "late": "late_months"})
     lo, hi = headline_window(years, at_year)
-    h = gap_mod.window_mean(gap, lo, hi).rename(columns={"months_behind": "headline_months"})
+    h = gap_mod.window_mean(gap, lo, hi, value=column).rename(columns={column: "headline_months"})
     out = (
         w.merge(at(t0, "start_months"), on=key, how="left")
         .merge(at(t1, "end_months"), on=key, how="left")
@@ -128,23 +132,32 @@ def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
 
 
 def _qname(q: float) -> str:
-    return gap_mod._qname(q)
+    """Column suffix of a quantile: 0.5 -> ``median``, 0.05 -> ``q05``."""
+    if np.isclose(q, 0.5):
+        return "median"
+    pct = q * 100
+    if np.isclose(pct, round(pct)):
+        return f"q{int(round(pct)):02d}"
+    return f"q{pct:g}".replace(".", "_")
 
 
-def summarise_metrics(metrics: pd.DataFrame, quantiles=(0.05, 0.5, 0.95)) -> pd.DataFrame:
-    """One row per follower, from :func:`rep_metrics` rows of all replications.
+def summarise_metrics(metrics: pd.DataFrame, quantiles=(0.05, 0.5, 0.95), by=("follower",)) -> pd.DataFrame:
+    """One row per follower (per ``by`` group, e.g. ``("point", "follower")`` for a
+    sweep), from :func:`rep_metrics` rows of all replications: the one summary of
+    replications that runs, sweeps and comparisons print.
 
-    Same columns and values as :func:`sim.gap.summarise` on the full gap table
-    (``start_*``, ``end_*`` quantiles across reps, ``*_defined``,
-    ``share_widened``, ``reps``), plus 95% confidence intervals:
-    ``headline_mean/_lo/_hi`` and ``headline_defined`` (months behind at the
-    headline window), ``end_mean/_lo/_hi`` (months behind at the horizon) and
-    ``share_widened_lo/_hi`` (Wilson).
+    Columns: ``start_*``, ``end_*`` quantiles of months behind across reps and
+    ``*_defined`` (reps where it is defined), ``share_widened``, ``reps``, and
+    95% confidence intervals: ``headline_mean/_lo/_hi``, ``headline_sd`` and
+    ``headline_defined`` (the headline metric), ``end_mean/_lo/_hi`` (months
+    behind at the horizon) and ``share_widened_lo/_hi`` (Wilson).
     """
     qs = list(quantiles)
+    by = list(by)
     rows = []
-    for fol, g in metrics.groupby("follower", sort=True):
-        row: dict = {"follower": str(fol)}
+    for key, g in metrics.groupby(by, sort=True, observed=True):
+        row: dict = dict(zip(by, key if isinstance(key, tuple) else (key,)))
+        row["follower"] = str(row["follower"])
         for tag in ("start", "end"):
             v = g[f"{tag}_months"].astype(float)
             qv = v.quantile(qs) if v.notna().any() else pd.Series(np.nan, index=qs)
@@ -157,6 +170,7 @@ def summarise_metrics(metrics: pd.DataFrame, quantiles=(0.05, 0.5, 0.95)) -> pd.
         row["reps"] = int(g["rep"].nunique())
         m, lo, hi, nd = mean_ci(g["headline_months"])
         row.update(headline_mean=m, headline_lo=lo, headline_hi=hi, headline_defined=nd)
+        row["headline_sd"] = float(g["headline_months"].astype(float).std(ddof=1)) if nd > 1 else math.nan
         m, lo, hi, _ = mean_ci(g["end_months"])
         row.update(end_mean=m, end_lo=lo, end_hi=hi)
         row["share_widened_lo"], row["share_widened_hi"] = wilson(k, n)

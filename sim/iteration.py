@@ -5,23 +5,28 @@ release -> spend -> learn -> prepare the next run. The model supplies the
 *runner*: an object with
 
 * ``name`` (owner of capacity requests) and ``budget`` (:class:`sim.budget.Budget`);
-* ``plan(t_days)`` -> an object with ``units``, ``priority``, ``cost_usd``
+* ``plan(t)`` -> an object with ``units``, ``priority``, ``cost_usd``
   (estimate), ``prep_days``; or None to stop;
 * ``execute(env, plan, wait_days)`` -> a generator that consumes simulated
   time and returns an outcome with ``cost_usd``;
-* ``learn(t_days, plan, outcome)``: diagnose, fix, update capability, record.
+* ``learn(t, plan, outcome)``: diagnose, fix, update capability, record.
+
+Times are on the environment's clock, in ``unit`` (the model's time unit,
+:mod:`sim.units`); ``prep_days`` is converted with it.
 """
 
 from __future__ import annotations
 
+from .units import DAY, TimeUnit
 
-def iteration_loop(env, runner, capacity):
+
+def iteration_loop(env, runner, capacity, unit: TimeUnit = DAY):
     """Run ``runner``'s iterations on ``capacity`` (a SharedCapacity) until it stops."""
     while True:
         plan = runner.plan(env.now)
         if plan is None:
             return
-        delay = runner.budget.delay_days(plan.cost_usd, env.now)
+        delay = runner.budget.delay(plan.cost_usd, env.now)
         if delay > 0:
             yield env.timeout(delay)
         asked = env.now
@@ -31,4 +36,4 @@ def iteration_loop(env, runner, capacity):
         runner.budget.spend(outcome.cost_usd)  # spent whether the run succeeded or not
         runner.learn(env.now, plan, outcome)
         if plan.prep_days > 0:
-            yield env.timeout(plan.prep_days)
+            yield env.timeout(unit.from_days(plan.prep_days))

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-DAYS_PER_MONTH = 365.25 / 12
+from .units import DAYS_PER_MONTH
 
 
 @dataclass(frozen=True)
@@ -117,6 +117,17 @@ def identify_probability(diagnosis: float, confounders: float, confounding: floa
     return diagnosis / (1.0 + confounding * confounders)
 
 
+def pick_in_proportion(rng: np.random.Generator, weights: np.ndarray) -> int:
+    """The index of one entry of ``weights`` drawn in proportion to its weight; -1 if all are 0.
+
+    One uniform draw, found by binary search on the cumulative weights.
+    """
+    cum = np.cumsum(weights)
+    if len(cum) == 0 or cum[-1] <= 0.0:
+        return -1
+    return int(min(np.searchsorted(cum, rng.random() * cum[-1], side="right"), len(cum) - 1))
+
+
 def draw_failure(rng: np.random.Generator, hazards: np.ndarray) -> int:
     """Draw a run's outcome: -1 if it survives, else the index of the causing mode.
 
@@ -126,8 +137,7 @@ def draw_failure(rng: np.random.Generator, hazards: np.ndarray) -> int:
     total = float(hazards.sum())
     if total <= 0.0 or rng.random() >= -np.expm1(-total):
         return -1
-    cum = np.cumsum(hazards)
-    return int(min(np.searchsorted(cum, rng.random() * cum[-1], side="right"), len(cum) - 1))
+    return pick_in_proportion(rng, hazards)
 
 
 class KnowHow:

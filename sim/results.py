@@ -11,8 +11,9 @@ import pandas as pd
 
 from . import gap as gap_mod
 from . import plots
-from .budget import DAYS_PER_YEAR
+from .gap import FLAGS
 from .trajectory import on_grid
+from .units import DAYS_PER_YEAR
 
 FILES = ("events.parquet", "trajectories.parquet", "gap.parquet", "summary.json")
 
@@ -66,6 +67,15 @@ class Results:
     def start_date(self) -> str:
         return self.summary["start_date"]
 
+    @property
+    def params(self):
+        """The run's validated parameters (typed: ``res.params.teams["leader"].diagnosis``)."""
+        from . import scenario as scenario_mod
+
+        if getattr(self, "_params", None) is None:
+            self._params = scenario_mod.load(self.summary["params"])
+        return self._params
+
     def headline(self) -> pd.DataFrame:
         """Per follower: months behind at start and end (median, 90% interval), share widened."""
         return pd.DataFrame(self.summary["followers"]).set_index("follower")
@@ -98,27 +108,46 @@ class Results:
             self.metrics.to_parquet(out / "metrics.parquet", index=False)
         (out / "summary.json").write_text(json.dumps(self.summary, indent=2, default=str))
         if figures:
-            plots.save_figure(self.plot_gap(), out / "gap.png")
-            plots.save_figure(self.plot_capability(), out / "capability.png")
-            self.save_model_figures(out)
+            self.save_figures(out)
         return out
 
-    def save_model_figures(self, out_dir) -> list[str]:
-        """Write the model's own figures, if it has any (``MODEL.figures(results) ->
-        {file name: Figure}``, e.g. the fab's yield ramp); returns the file names."""
-        make = model_figures(self.summary["model"])
-        names = []
-        for name, fig in (make(self) if make else {}).items():
-            plots.save_figure(fig, Path(out_dir) / name)
-            names.append(name)
+    def save_figures(self, out_dir, model: bool = True) -> list[str]:
+        """Write ``gap.png``, ``capability.png`` and (with ``model``) the model's own
+        figures (:meth:`sim.Model.figures`, e.g. the fab's yield ramp); returns the names."""
+        out = Path(out_dir)
+        plots.save_figure(self.plot_gap(), out / "gap.png")
+        plots.save_figure(self.plot_capability(), out / "capability.png")
+        names = ["gap.png", "capability.png"]
+        if model:
+            from . import registry
+
+            for name, fig in registry.get_model(self.summary["model"]).figures(self).items():
+                plots.save_figure(fig, out / name)
+                names.append(name)
         return names
 
 
-def model_figures(model_name: str):
-    """The model's figure function (``MODEL.figures``), or None."""
+def save_store_figures(out_dir, summary: dict) -> list[str]:
+    """The figures of a finished run folder, reading only the columns the common plots
+    need (a run of many replications does not fit in memory twice); the whole tables
+    only if the model draws figures of its own."""
     from . import registry
+    from .model import Model
 
-    return getattr(registry.get_model(model_name), "figures", None)
+    out = Path(out_dir)
+    gap = pd.read_parquet(
+        out / "gap.parquet", columns=["rep", "t_days", "follower", "leader", "months_behind"]
+    )
+    traj = pd.read_parquet(out / "trajectories.parquet", columns=["rep", "t_days", "team", "capability"])
+    names = Results(None, traj, gap, None, summary).save_figures(out, model=False)
+    del gap, traj
+    model = registry.get_model(summary["model"])
+    if type(model).figures is not Model.figures:
+        full = load_results(out)
+        for name, fig in model.figures(full).items():
+            plots.save_figure(fig, out / name)
+            names.append(name)
+    return names
 
 
 def load_results(out_dir, point: int | None = None) -> Results:
@@ -187,34 +216,31 @@ def _load_store(store, point: int | None) -> Results:
     return Results.from_tables(tables, summary, metrics)
 
 
-def _frame(parts, rows_key, cols_key) -> pd.DataFrame:
-    rows = [r for p in parts for r in p[rows_key]]
-    return pd.DataFrame.from_records(rows, columns=list(parts[0][cols_key]))
+def _categorical(df: pd.DataFrame, columns, categories) -> pd.DataFrame:
+    for c in columns:
+        df[c] = pd.Categorical(df[c].astype(str), categories=list(categories))
+    return df
 
 
-def _as_frame(table) -> pd.DataFrame:
-    """A model's extra table: a DataFrame, or a recorder with ``rows`` and ``columns``."""
-    if isinstance(table, pd.DataFrame):
-        return table
-    return pd.DataFrame.from_records(table.rows, columns=list(table.columns))
-
-
-def build_tables(params, parts: list[dict]) -> dict[str, pd.DataFrame]:
-    """The tables of some replications (``parts``, in rep order): ``events``,
-    ``trajectories``, ``gap``, ``staircase`` and any extra per-model tables a
-    model returns under ``"tables"``. Every table is per replication, so the
-    tables of consecutive batches concatenate to those of the whole run."""
-    events = _frame(parts, "events", "event_columns")
-    states = _frame(parts, "states", "state_columns")
-    history = parts[0]["history"]
-    reps = [p["rep"] for p in parts] if "rep" in parts[0] else list(range(len(parts)))
+def build_tables(params, outs: list, reps: list[int]) -> dict[str, pd.DataFrame]:
+    """The tables of some replications (``outs``: their :class:`~sim.model.SimOutput`, in
+    rep order): ``events``, ``trajectories``, ``gap``, ``staircase`` and the model's
+    own tables. Every table is per replication, so the tables of consecutive batches
+    concatenate to those of the whole run; categorical columns share their
+    categories (the schemas'), so they concatenate as categoricals."""
+    first = outs[0]
+    events = first.events.schema.frame([r for o in outs for r in o.events.rows])
+    states = first.states.schema.frame([r for o in outs for r in o.states.rows])
+    teams = list(states["team"].cat.categories)
+    history = first.history
     horizon = params.years * DAYS_PER_YEAR
     grid = np.arange(0.0, horizon + 1e-9, params.run.grid_days)
     trajectories = on_grid(states.drop_duplicates(["rep", "team", "t_days"], keep="last"), grid)
     hist = pd.DataFrame(
-        [(rep, team, t, c) for rep in reps for team, t, c, _ in history],
+        [(rep, h.team, h.t_days, h.capability) for rep in reps for h in history],
         columns=["rep", "team", "t_days", "capability"],
-    )
+    ).astype({"rep": "int64", "t_days": "float64", "capability": "float64"})
+    hist["team"] = pd.Categorical(hist["team"], categories=teams)
     staircase = pd.concat([hist, states[["rep", "team", "t_days", "capability"]]], ignore_index=True)
     staircase = staircase.sort_values(["rep", "team", "t_days"], kind="stable")
     # One row per change of a public best (state rows repeat it after every run).
@@ -226,13 +252,11 @@ def build_tables(params, parts: list[dict]) -> dict[str, pd.DataFrame]:
     staircase = staircase[~same].reset_index(drop=True)
     spend = states[["rep", "team", "t_days", "spend_usd"]]
     gap = gap_mod.gap_table(staircase, grid, params.leader, spend=spend)
+    gap = _categorical(gap, ["follower", "leader"], teams)
+    gap = _categorical(gap, ["months_behind_flag"], FLAGS)
     tables = {"events": events, "trajectories": trajectories, "gap": gap, "staircase": staircase}
-    extra: dict[str, list] = {}
-    for p in parts:
-        for name, table in (p.get("tables") or {}).items():
-            extra.setdefault(name, []).append(_as_frame(table))
-    for name, frames in extra.items():
-        tables[name] = pd.concat(frames, ignore_index=True)
+    for name, rec in first.tables.items():
+        tables[name] = rec.schema.frame([r for o in outs for r in o.tables[name].rows])
     return tables
 
 
@@ -267,13 +291,3 @@ def make_summary(params, metrics: pd.DataFrame, history, **extra) -> dict:
     }
     summary.update(extra)
     return summary
-
-
-def build_results(params, parts: list[dict]) -> Results:
-    """Turn the replications' rows into tables, gap metrics and a summary."""
-    from . import headline
-
-    tables = build_tables(params, parts)
-    metrics = headline.rep_metrics(tables["gap"], params.years)
-    summary = make_summary(params, metrics, parts[0]["history"])
-    return Results.from_tables(tables, summary, metrics)

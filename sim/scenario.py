@@ -190,6 +190,13 @@ def _describe(err: dict) -> str:
     return f"{loc}: {err['input']!r} is not allowed: {err['msg']}"
 
 
+def describe_error(exc: ValidationError) -> str:
+    """One line for a pydantic validation error: its first problem, and how many more."""
+    errs = exc.errors()
+    more = f" (and {len(errs) - 1} more problem(s))" if len(errs) > 1 else ""
+    return _describe(errs[0]) + more
+
+
 def validate(data: dict):
     """Validate raw scenario data with its model's schema; returns the params object."""
     model_name = data.get("model")
@@ -204,9 +211,7 @@ def validate(data: dict):
     try:
         return model.Params.model_validate(data)
     except ValidationError as exc:
-        errs = exc.errors()
-        more = f" (and {len(errs) - 1} more problem(s))" if len(errs) > 1 else ""
-        raise ScenarioError(_describe(errs[0]) + more) from None
+        raise ScenarioError(describe_error(exc)) from None
 
 
 def load(scenario: str | Path | Mapping, overrides: Mapping[str, Any] | None = None):

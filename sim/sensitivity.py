@@ -52,6 +52,7 @@ import numpy as np
 import pandas as pd
 
 from . import headline, plots, runner
+from .options import RunOptions
 from .results import package_version
 from .scenario import ScenarioError, parse_value
 from .store import Store
@@ -68,7 +69,7 @@ def value_at(params, key: str):
     for part in key.split("."):
         if not isinstance(node, dict) or part not in node:
             raise ScenarioError(
-                f"--params: {key} is not a parameter of this scenario; "
+                f"params: {key} is not a parameter of this scenario; "
                 "check the spelling against 'python -m sim show'"
             )
         node = node[part]
@@ -107,10 +108,10 @@ def default_range(params, key: str) -> tuple[float, float]:
     """The scenario value +-50%, clipped to the schema's bounds (see module docstring)."""
     v = value_at(params, key)
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        raise ScenarioError(f"--params: {key} = {v!r} is not allowed: only numeric parameters have a range")
+        raise ScenarioError(f"params: {key} = {v!r} is not allowed: only numeric parameters have a range")
     if v == 0:
         raise ScenarioError(
-            f"--params: {key} is 0 in the scenario, so it has no default range; give {key}=lo:hi"
+            f"params: {key} is 0 in the scenario, so it has no default range; give {key}=lo:hi"
         )
     lo, hi = sorted((v * (1 - DEFAULT_SPREAD), v * (1 + DEFAULT_SPREAD)))
     b = schema_bounds(params, key)
@@ -126,7 +127,7 @@ def default_range(params, key: str) -> tuple[float, float]:
     else:  # 0.30000000000000004 -> 0.3
         lo, hi = float(f"{lo:.12g}"), float(f"{hi:.12g}")
     if not lo < hi:
-        raise ScenarioError(f"--params: {key} = {v!r} has an empty default range; give {key}=lo:hi")
+        raise ScenarioError(f"params: {key} = {v!r} has an empty default range; give {key}=lo:hi")
     return lo, hi
 
 
@@ -138,7 +139,7 @@ def parse_params(text: str | Sequence[str], params) -> list[tuple[str, float, fl
         key, sep, rng = item.strip().partition("=")
         key = key.strip()
         if not key:
-            raise ScenarioError(f"--params: {text!r} is not allowed: use k1,k2=lo:hi,...")
+            raise ScenarioError(f"params: {text!r} is not allowed: use k1,k2=lo:hi,...")
         if sep:
             bits = rng.split(":")
             vals = [parse_value(b.strip()) for b in bits]
@@ -146,18 +147,18 @@ def parse_params(text: str | Sequence[str], params) -> list[tuple[str, float, fl
                 isinstance(x, (int, float)) and not isinstance(x, bool) for x in vals
             ):
                 raise ScenarioError(
-                    f"--params: {item.strip()!r} is not allowed: a range is {key}=lo:hi with numbers"
+                    f"params: {item.strip()!r} is not allowed: a range is {key}=lo:hi with numbers"
                 )
             lo, hi = vals
             if not lo < hi:
-                raise ScenarioError(f"--params: {item.strip()!r} is not allowed: {key} needs lo < hi")
+                raise ScenarioError(f"params: {item.strip()!r} is not allowed: {key} needs lo < hi")
             value_at(params, key)  # the key must exist
         else:
             lo, hi = default_range(params, key)
         out.append((key, lo, hi))
     keys = [k for k, _, _ in out]
     if len(set(keys)) != len(keys):
-        raise ScenarioError(f"--params: {text!r} names a parameter twice")
+        raise ScenarioError(f"params: {text!r} names a parameter twice")
     return out
 
 
@@ -171,7 +172,7 @@ def sobol_sample(problem: dict, n: int = DEFAULT_N, seed: int = 0) -> np.ndarray
     from SALib.sample import sobol as sobol_sample_mod
 
     if isinstance(n, bool) or not isinstance(n, int) or n < 2 or n & (n - 1):
-        raise ScenarioError(f"--n: {n!r} is not allowed: a power of two >= 2 (Sobol' sequences need it)")
+        raise ScenarioError(f"n: {n!r} is not allowed: a power of two >= 2 (Sobol' sequences need it)")
     return sobol_sample_mod.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
 
 
@@ -221,29 +222,24 @@ def run_sensitivity(
     follower: str | None = None,
     overrides: Mapping[str, Any] | None = None,
     sample_seed: int = 0,
-    workers: int = 1,
-    scheduler: str | None = None,
-    dask: str | None = None,
-    executor=None,
-    out=None,
-    resume: bool = False,
-    progress: bool = True,
     sobol: bool = True,
-    at_year: float = headline.DEFAULT_AT_YEAR,
     figures: bool = True,
+    options: RunOptions | None = None,
 ) -> dict:
     """One-at-a-time and Sobol sensitivity of one follower's headline metric.
 
     Returns ``{"oat", "baseline", "sobol", "ranges", "follower", "label", "points"}``;
-    with ``out`` writes a store plus ``oat.csv``, ``sobol.csv``, ``tornado.png``,
-    ``sobol.png``.
+    with ``options.out`` writes a store plus ``oat.csv``, ``sobol.csv``,
+    ``tornado.png``, ``sobol.png``.
     """
+    options = options or RunOptions()
+    at_year = options.at_year
     base = runner.resolve(scenario, DEFAULT_REPS if reps is None else reps, seed, years, overrides)
     ranges = parse_params(params, base)
     followers = [t for t in base.teams if t != base.leader]
     follower = follower or followers[0]
     if follower not in followers:
-        raise ScenarioError(f"--follower: {follower!r} is not allowed: one of {', '.join(followers)}")
+        raise ScenarioError(f"follower: {follower!r} is not allowed: one of {', '.join(followers)}")
     keys = [k for k, _, _ in ranges]
     points: list[dict] = [{}]
     for k, lo, hi in ranges:
@@ -255,7 +251,7 @@ def run_sensitivity(
 
     pts = validate_points(base, points)
     store = None
-    if out is not None:
+    if options.out is not None:
         spec = {
             "scenario": base.name,
             "params": base.model_dump(mode="json"),
@@ -270,19 +266,16 @@ def run_sensitivity(
             "points": points,
             "at_year": at_year,
         }
-        store = Store.open(out, "sensitivity", spec, package_version(), resume=resume)
-    with runner._executor(executor, workers, scheduler, dask) as ex:
-        res = runner.execute(
-            pts,
-            base.run.reps,
-            ex,
-            store=store,
-            keep_tables=False,
-            at_year=at_year,
-            batch=base.run.reps,
-            progress=progress,
-            desc=f"sensitivity {base.name}",
-        )
+        store = Store.open(options.out, "sensitivity", spec, package_version(), resume=options.resume)
+    # one job per point: a point's reps are few, and its mean is what is analysed
+    res = runner.execute(
+        pts,
+        base.run.reps,
+        options.replace(batch=base.run.reps),
+        store=store,
+        keep_tables=False,
+        desc=f"sensitivity {base.name}",
+    )
     result = analyse(
         res["metrics"],
         points,
@@ -293,8 +286,8 @@ def run_sensitivity(
         sobol,
         f"{follower}: {headline.headline_label(base.years, at_year)}",
     )
-    if out is not None:
-        write_sensitivity(result, Path(out), figures)
+    if options.out is not None:
+        write_sensitivity(result, Path(options.out), figures)
         store.set(complete=True)
     return result
 

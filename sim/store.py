@@ -159,6 +159,10 @@ class Store:
     def done(self, point: int, lo: int) -> bool:
         return part_key(point, lo) in self.manifest["parts"]
 
+    def read_part(self, point: int, lo: int, name: str) -> pd.DataFrame:
+        """One table of one finished part."""
+        return pd.read_parquet(self.path / PARTS / f"{part_key(point, lo)}.{name}.parquet")
+
     def write_part(
         self, point: int, lo: int, hi: int, tables: dict[str, pd.DataFrame], written: tuple = ()
     ) -> None:

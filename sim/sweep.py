@@ -42,11 +42,16 @@ import pandas as pd
 
 from . import headline, plots, runner
 from . import scenario as scenario_mod
+from .options import RunOptions
 from .results import package_version
 from .scenario import ScenarioError, parse_value
 from .store import Store
 
-RESERVED = {"run.reps": "use --reps", "model": "a sweep stays within one model", "name": "not a parameter"}
+RESERVED = {
+    "run.reps": "set reps instead",
+    "model": "a sweep stays within one model",
+    "name": "not a parameter",
+}
 
 
 class Vary:
@@ -64,7 +69,7 @@ class Vary:
             return list(self.values)
         if self.n is None:
             raise ScenarioError(
-                f"--vary: {self.key}={self.lo}:{self.hi} is not allowed with --design grid: "
+                f"vary: {self.key}={self.lo}:{self.hi} is not allowed with --design grid: "
                 f"give a count, e.g. {self.key}={self.lo}:{self.hi}:5"
             )
         return self.scale(np.linspace(0.0, 1.0, self.n) if self.n > 1 else np.zeros(1))
@@ -84,7 +89,7 @@ def _number(key: str, text: str, item: str):
     v = parse_value(text.strip())
     if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
         raise ScenarioError(
-            f"--vary: {item!r} is not allowed: {key} range bounds must be numbers "
+            f"vary: {item!r} is not allowed: {key} range bounds must be numbers "
             f"(got {text.strip()!r}); use key=lo:hi:n or key=v1,v2,v3"
         )
     return v
@@ -96,39 +101,39 @@ def parse_vary(item: str) -> Vary:
     key, text = key.strip(), text.strip()
     if not sep or not key:
         raise ScenarioError(
-            f"--vary: {item!r} is not allowed: use key=v1,v2,v3 or key=lo:hi:n, "
+            f"vary: {item!r} is not allowed: use key=v1,v2,v3 or key=lo:hi:n, "
             "e.g. --vary teams.leader.diagnosis=0.4:0.9:6"
         )
     if key in RESERVED:
-        raise ScenarioError(f"--vary: {key} cannot be swept ({RESERVED[key]})")
+        raise ScenarioError(f"vary: {key} cannot be swept ({RESERVED[key]})")
     if not text:
-        raise ScenarioError(f"--vary: {item!r} is not allowed: {key} has an empty list of values")
+        raise ScenarioError(f"vary: {item!r} is not allowed: {key} has an empty list of values")
     if ":" in text and not text.startswith(("[", "{", '"', "'")):
         bits = text.split(":")
         if len(bits) not in (2, 3) or not all(b.strip() for b in bits):
             raise ScenarioError(
-                f"--vary: {item!r} is not allowed: a range is lo:hi:n (or lo:hi with --design lhs)"
+                f"vary: {item!r} is not allowed: a range is lo:hi:n (or lo:hi with --design lhs)"
             )
         lo, hi = _number(key, bits[0], item), _number(key, bits[1], item)
         if lo > hi:
-            raise ScenarioError(f"--vary: {item!r} is not allowed: {key} range has lo {lo} > hi {hi}")
+            raise ScenarioError(f"vary: {item!r} is not allowed: {key} range has lo {lo} > hi {hi}")
         n = None
         if len(bits) == 3:
             n = parse_value(bits[2].strip())
             if isinstance(n, bool) or not isinstance(n, int) or n < 1:
                 raise ScenarioError(
-                    f"--vary: {item!r} is not allowed: {key} range count {bits[2].strip()!r} "
+                    f"vary: {item!r} is not allowed: {key} range count {bits[2].strip()!r} "
                     "must be an integer >= 1 (an empty range has no points)"
                 )
             if n > 1 and lo == hi:
                 raise ScenarioError(
-                    f"--vary: {item!r} is not allowed: {key} range lo = hi = {lo} is empty; "
+                    f"vary: {item!r} is not allowed: {key} range lo = hi = {lo} is empty; "
                     "give lo < hi or a single value"
                 )
         return Vary(key, lo=lo, hi=hi, n=n)
     values = [parse_value(v.strip()) for v in _split_list(text)]
     if not values or any(isinstance(v, str) and not v for v in values):
-        raise ScenarioError(f"--vary: {item!r} is not allowed: {key} has an empty value in its list")
+        raise ScenarioError(f"vary: {item!r} is not allowed: {key} has an empty value in its list")
     return Vary(key, values=values)
 
 
@@ -152,15 +157,15 @@ def design_points(
 ) -> list[dict]:
     """Overrides per point: the grid's combinations, or a Latin hypercube sample."""
     if not varies:
-        raise ScenarioError("--vary: missing; give at least one, e.g. --vary teams.leader.diagnosis=0.4,0.8")
+        raise ScenarioError("vary: missing; give at least one, e.g. --vary teams.leader.diagnosis=0.4,0.8")
     keys = [v.key for v in varies]
     dup = sorted({k for k in keys if keys.count(k) > 1})
     if dup:
-        raise ScenarioError(f"--vary: {dup[0]} is given more than once; give each key once")
+        raise ScenarioError(f"vary: {dup[0]} is given more than once; give each key once")
     if design == "grid":
         if samples is not None:
             raise ScenarioError(
-                f"--samples: {samples!r} is not allowed with --design grid (it sets the lhs size)"
+                f"samples: {samples!r} is not allowed with --design grid (it sets the lhs size)"
             )
         combos = itertools.product(*[v.grid_values() for v in varies])
         return [dict(zip(keys, c)) for c in combos]
@@ -169,11 +174,11 @@ def design_points(
 
         n = 10 if samples is None else samples
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ScenarioError(f"--samples: {n!r} is not allowed: must be an integer >= 1")
+            raise ScenarioError(f"samples: {n!r} is not allowed: must be an integer >= 1")
         u = qmc.LatinHypercube(d=len(varies), seed=design_seed).random(n)
         cols = [v.scale(u[:, j]) for j, v in enumerate(varies)]
         return [dict(zip(keys, vals)) for vals in zip(*cols)]
-    raise ScenarioError(f"--design: {design!r} is not allowed: grid or lhs")
+    raise ScenarioError(f"design: {design!r} is not allowed: grid or lhs")
 
 
 def validate_points(base, points: list[dict]) -> list:
@@ -185,7 +190,7 @@ def validate_points(base, points: list[dict]) -> list:
             out.append(scenario_mod.load(base_data, over))
         except ScenarioError as exc:
             shown = ", ".join(f"{k}={v!r}" for k, v in over.items())
-            raise ScenarioError(f"--vary: at point ({shown}): {exc}") from None
+            raise ScenarioError(f"vary: at point ({shown}): {exc}") from None
     return out
 
 
@@ -198,29 +203,13 @@ def tidy(metrics: pd.DataFrame, points: list[dict]) -> pd.DataFrame:
 
 
 def summarise_points(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Per point and follower: reps, mean, sd and 95% interval of the headline metric."""
-    rows = []
-    for (point, fol), g in table.groupby(["point", "follower"], sort=True):
-        m, lo, hi, n = headline.mean_ci(g["headline_months"])
-        v = g["headline_months"].astype(float)
-        rows.append(
-            {
-                "point": point,
-                **{k: g[k].iloc[0] for k in keys},
-                "follower": fol,
-                "reps": int(g["rep"].nunique()),
-                "defined": n,
-                "headline_mean": m,
-                "headline_lo": lo,
-                "headline_hi": hi,
-                "headline_sd": float(v.std(ddof=1)) if n > 1 else math.nan,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def base_params(scenario, reps, seed, years, overrides):
-    return runner.resolve(scenario, reps, seed, years, overrides)
+    """Per point and follower: the summary of :func:`sim.headline.summarise_metrics`
+    (reps, mean, sd and 95% interval of the headline metric, ...), the varied keys
+    as columns after ``point``."""
+    summary = headline.summarise_metrics(table, by=("point", "follower"))
+    design = table.drop_duplicates("point")[["point", *keys]]
+    out = design.merge(summary, on="point", how="right")
+    return out[["point", *keys, *[c for c in summary.columns if c != "point"]]]
 
 
 def run_sweep(
@@ -234,32 +223,25 @@ def run_sweep(
     seed: int | None = None,
     years: float | None = None,
     overrides: Mapping[str, Any] | None = None,
-    workers: int = 1,
-    scheduler: str | None = None,
-    dask: str | None = None,
-    executor=None,
-    out=None,
-    resume: bool = False,
     keep_tables: bool = True,
-    progress: bool = True,
-    at_year: float = headline.DEFAULT_AT_YEAR,
-    batch: int = runner.DEFAULT_BATCH,
     figures: bool = True,
+    options: RunOptions | None = None,
 ) -> dict:
-    """Run a sweep; returns ``{"table", "summary", "points", "keys", "out"}``.
+    """Run a sweep; returns ``{"table", "summary", "points", "keys", "out", "label"}``.
 
-    ``vary`` items are ``--vary`` strings or :class:`Vary`. With ``out``,
+    ``vary`` items are ``--vary`` strings or :class:`Vary`. With ``options.out``,
     every finished batch of every point is written to a store there (see
-    :mod:`sim.store`) and ``resume=True`` continues it. ``reps`` defaults to
+    :mod:`sim.store`) and ``options.resume`` continues it. ``reps`` defaults to
     the scenario's ``run.reps``.
     """
+    options = options or RunOptions()
     varies = [v if isinstance(v, Vary) else parse_vary(v) for v in vary]
     points = design_points(varies, design, samples, design_seed)
-    base = base_params(scenario, reps, seed, years, overrides)
+    base = runner.resolve(scenario, reps, seed, years, overrides)
     params = validate_points(base, points)
     n = base.run.reps
     store = None
-    if out is not None:
+    if options.out is not None:
         spec = {
             "scenario": base.name,
             "params": base.model_dump(mode="json"),
@@ -271,23 +253,12 @@ def run_sweep(
             "design_seed": design_seed,
             "vary": [v.key for v in varies],
             "points": points,
-            "batch": batch,
-            "at_year": at_year,
+            "batch": options.batch,
+            "at_year": options.at_year,
             "keep_tables": keep_tables,
         }
-        store = Store.open(out, "sweep", spec, package_version(), resume=resume)
-    with runner._executor(executor, workers, scheduler, dask) as ex:
-        res = runner.execute(
-            params,
-            n,
-            ex,
-            store=store,
-            keep_tables=keep_tables,
-            batch=batch,
-            at_year=at_year,
-            progress=progress,
-            desc=f"sweep {base.name}",
-        )
+        store = Store.open(options.out, "sweep", spec, package_version(), resume=options.resume)
+    res = runner.execute(params, n, options, store=store, keep_tables=keep_tables, desc=f"sweep {base.name}")
     table = tidy(res["metrics"], points)
     summary = summarise_points(table, [v.key for v in varies])
     result = {
@@ -295,11 +266,11 @@ def run_sweep(
         "summary": summary,
         "points": points,
         "keys": [v.key for v in varies],
-        "out": out,
-        "label": headline.headline_label(base.years, at_year),
+        "out": options.out,
+        "label": headline.headline_label(base.years, options.at_year),
     }
-    if out is not None:
-        write_sweep(result, Path(out), figures=figures)
+    if options.out is not None:
+        write_sweep(result, Path(options.out), figures=figures)
         store.set(complete=True)
     return result
 

@@ -125,9 +125,9 @@ BAD = {
         ["run", "--set", "teams.leader.diagnosis=1.5"],
         ["teams.leader.diagnosis", "1.5"],
     ),
-    "reps_zero": (["run", "--reps", "0"], ["run.reps", "0"]),
+    "reps_zero": (["run", "--reps", "0"], ["--reps", "0"]),
     "set_without_equals": (["run", "--set", "teams.leader.diagnosis"], ["--set", "teams.leader.diagnosis"]),
-    "workers_zero": (["run", "--workers", "0"], ["workers", "0"]),
+    "workers_zero": (["run", "--workers", "0"], ["--workers", "0"]),
     "show_unknown_key": (
         ["show", "chatgpt_race", "--set", "teams.leader.nosuchkey=1"],
         ["teams.leader.nosuchkey"],

@@ -5,8 +5,9 @@ import pandas as pd
 import sim
 
 
-def small(**kw):
-    return sim.run("chatgpt_race", reps=4, years=2, seed=99, progress=False, **kw)
+def small(workers=1, **kw):
+    options = sim.RunOptions(workers=workers, progress=False)
+    return sim.run("chatgpt_race", reps=4, years=2, seed=99, options=options, **kw)
 
 
 def test_same_seed_gives_identical_tables():
@@ -23,7 +24,7 @@ def test_one_and_two_workers_give_identical_tables():
 
 def test_another_seed_gives_different_events():
     a = small()
-    b = sim.run("chatgpt_race", reps=4, years=2, seed=100, progress=False)
+    b = sim.run("chatgpt_race", reps=4, years=2, seed=100, options=sim.RunOptions(progress=False))
     assert not a.events.equals(b.events)
 
 

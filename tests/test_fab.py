@@ -40,7 +40,7 @@ def tiny(**over):
 
 @pytest.fixture(scope="module")
 def tiny_results():
-    return sim.run(tiny(), progress=False)
+    return sim.run(tiny(), options=sim.RunOptions(progress=False))
 
 
 def test_synthetic_route_visits_every_tool_group_again_and_again():
@@ -115,13 +115,13 @@ def test_fab_gap_has_months_behind_from_the_leader_record(tiny_results):
 
 
 def test_same_seed_gives_identical_fab_tables():
-    a, b = (sim.run(tiny(), reps=1, years=0.1, progress=False) for _ in range(2))
+    a, b = (sim.run(tiny(), reps=1, years=0.1, options=sim.RunOptions(progress=False)) for _ in range(2))
     for name in ("events", "trajectories"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
 
 
 def test_trace_steps_adds_one_row_per_lot_step():
-    res = sim.run(tiny(), reps=1, years=0.05, progress=False, overrides={"trace": "steps"})
+    res = sim.run(tiny(), reps=1, years=0.05, options=sim.RunOptions(progress=False), overrides={"trace": "steps"})
     ev = res.events
     steps = ev[ev["kind"] == "step"]
     assert len(steps) > 0
@@ -187,15 +187,16 @@ def test_cli_runs_fab_scenario_and_draws_fab_figures(tmp_path, capsys):
         assert (out / name).is_file()
 
 
-def test_cli_trace_on_a_model_without_it_is_a_one_line_error(capsys):
-    assert main(["run", "chatgpt_race", "--reps", "1", "--trace", "steps", "--quiet", "--no-plots"]) == 2
+def test_trace_on_a_model_without_it_is_a_one_line_error(capsys):
+    argv = ["run", "chatgpt_race", "--reps", "1", "--set", "trace=steps", "--quiet", "--no-plots"]
+    assert main(argv) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("error: trace:") and "\n" not in err
 
 
 def test_one_and_two_workers_give_identical_fab_tables():
-    a = sim.run(tiny(), reps=2, years=0.05, workers=1, progress=False)
-    b = sim.run(tiny(), reps=2, years=0.05, workers=2, progress=False)
+    a = sim.run(tiny(), reps=2, years=0.05, options=sim.RunOptions(workers=1, progress=False))
+    b = sim.run(tiny(), reps=2, years=0.05, options=sim.RunOptions(workers=2, progress=False))
     for name in ("events", "trajectories", "gap"):
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name))
     pd.testing.assert_frame_equal(a.tables["tool_groups"], b.tables["tool_groups"])
@@ -208,8 +209,8 @@ def test_changing_the_follower_leaves_the_leaders_lots_in_its_own_fab_unchanged(
         fabs={"a": dict(design_starts_per_day=4.0, load=0.7), "b": dict(design_starts_per_day=4.0, load=0.7)}
     )
     two_fabs["teams"]["leader"]["fab"], two_fabs["teams"]["follower"]["fab"] = "a", "b"
-    base = sim.run(two_fabs, reps=1, years=0.1, progress=False)
-    other = sim.run(two_fabs, reps=1, years=0.1, progress=False, overrides={"teams.follower.diagnosis": 0.0})
+    base = sim.run(two_fabs, reps=1, years=0.1, options=sim.RunOptions(progress=False))
+    other = sim.run(two_fabs, reps=1, years=0.1, options=sim.RunOptions(progress=False), overrides={"teams.follower.diagnosis": 0.0})
     lead = [r.events[r.events["team"] == "leader"].reset_index(drop=True) for r in (base, other)]
     pd.testing.assert_frame_equal(*lead)
     fol = [r.trajectories[r.trajectories["team"] == "follower"]["fixes"].iloc[-1] for r in (base, other)]
@@ -222,8 +223,8 @@ def test_volume_learning_lets_production_lots_teach_the_learning_team():
     )
     data["teams"]["leader"]["fab"], data["teams"]["follower"]["fab"] = "a", "b"
     over = {"fabs.b.learning_team": "follower", "fabs.b.production_analyses_per_lot": 1.0}
-    base = sim.run(data, reps=1, years=0.2, progress=False)
-    volume = sim.run(data, reps=1, years=0.2, progress=False, overrides=over)
+    base = sim.run(data, reps=1, years=0.2, options=sim.RunOptions(progress=False))
+    volume = sim.run(data, reps=1, years=0.2, options=sim.RunOptions(progress=False), overrides=over)
     fixes = [r.trajectories.query("team == 'follower'")["fixes"].iloc[-1] for r in (base, volume)]
     assert fixes[1] > fixes[0]
     prod = volume.events.query("kind == 'production' and fab == 'b'")

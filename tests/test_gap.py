@@ -7,10 +7,10 @@ from sim.gap import (
     capability_at,
     gap_table,
     months_behind,
-    summarise,
     widened,
     window_mean,
 )
+from sim.headline import rep_metrics, summarise_metrics
 
 M = DAYS_PER_MONTH  # 30.4375 days
 LT = np.array([-900.0, -260.0, 0.0, 104.0])
@@ -293,8 +293,9 @@ def test_gap_table_unknown_leader_raises():
 # ---------------------------------------------------------------------------
 # window_mean / widened / summarise on synthetic gap tables
 # ---------------------------------------------------------------------------
-def _synthetic_gap(series: dict, months=np.arange(37)):
+def _synthetic_gap(series: dict, months=None):
     """series: {(rep, follower): months-behind function of month m}."""
+    months = np.arange(37) if months is None else months
     parts = []
     for (rep, fol), fn in series.items():
         parts.append(
@@ -352,6 +353,11 @@ def test_widened_false_when_window_undefined():
     w = widened(g)
     assert np.isnan(w["early"].iloc[0])
     assert bool(w["widened"].iloc[0]) is False
+
+
+def summarise(gap):
+    """The summary a run prints, of a 3-year gap table."""
+    return summarise_metrics(rep_metrics(gap, years=3.0))
 
 
 def test_summarise_start_end_quantiles_and_share_widened():

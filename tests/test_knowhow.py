@@ -59,7 +59,7 @@ def test_share_of_failures_identified_matches_the_diagnosis_probability():
         reps=10,
         seed=11,
         years=4,
-        progress=False,
+        options=sim.RunOptions(progress=False),
         overrides={"world.confounding": 0.0} | {f"teams.{t}.diagnosis": 0.6 for t in teams},
     )
     ev = res.events
@@ -85,7 +85,7 @@ def held_team_events(diagnosis: float, rep: int):
         "public_best": None,
     }
     params = load("chatgpt_race", {"years": 5.0, "teams": {"leader": leader}})
-    ev = simulate(params, Streams(5, rep), 5 * 365.25)["events"].frame()
+    ev = simulate(params, Streams(5, rep), 5 * 365.25).events.frame()
     return ev[ev.kind == "run"].sort_values("t_days")
 
 

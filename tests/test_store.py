@@ -114,9 +114,9 @@ def test_resume_with_other_settings_exits_2(killed_and_resumed, capsys):
 
 
 def test_run_store_loads_into_the_same_results_as_in_memory(tmp_path):
-    kw = dict(reps=4, years=2, seed=6, progress=False, batch=2)
-    a = sim.run("chatgpt_race", **kw)
-    b = sim.run("chatgpt_race", out=tmp_path / "r", **kw)
+    kw = dict(reps=4, years=2, seed=6)
+    a = sim.run("chatgpt_race", options=sim.RunOptions(progress=False, batch=2), **kw)
+    b = sim.run("chatgpt_race", options=sim.RunOptions(progress=False, batch=2, out=tmp_path / "r"), **kw)
     for name in TABLES:
         pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
     assert a.summary["followers"] == b.summary["followers"]

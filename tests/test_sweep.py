@@ -5,6 +5,7 @@ import pytest
 
 from sim import sweep
 from sim.cli import main
+from sim.options import RunOptions
 
 VARY = "teams.late_follower.prep_days"
 
@@ -12,9 +13,8 @@ VARY = "teams.late_follower.prep_days"
 @pytest.fixture(scope="module")
 def crn_sweep(tmp_path_factory):
     out = tmp_path_factory.mktemp("crn") / "sw"
-    res = sweep.run_sweep(
-        "chatgpt_race", [f"{VARY}=5,30,60"], reps=3, years=2, seed=4, out=out, progress=False, figures=False
-    )
+    options = RunOptions(out=out, progress=False)
+    res = sweep.run_sweep("chatgpt_race", [f"{VARY}=5,30,60"], reps=3, years=2, seed=4, figures=False, options=options)
     return res, out
 
 

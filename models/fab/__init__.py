@@ -1,20 +1,39 @@
 """The fab model: teams' experimental lots through routes on shared fab tools (DESIGN §3.4).
 
-Registered as model ``fab`` (entry point ``rdgap.models``). ``MODEL.figures``
-gives the fab's own plots, which :meth:`sim.results.Results.save` writes.
+Registered as model ``fab`` (entry point ``rdgap.models``); its figures (yield
+ramp, cost of 25 good wafers, operating curve) are written by ``run``.
 """
 
-from types import SimpleNamespace
+from sim.model import Model
+from sim.units import MINUTE
 
-from .params import FabParams
+from .params import AREAS, FabParams
 from .simulate import simulate
+from .tables import schemas
 
 
-def figures(results) -> dict:
-    """The fab's figures of a run, ``{file name: Figure}`` (plotting loads only when asked)."""
-    from .plots import figures as make
+class FabModel(Model):
+    """Teams' 25-wafer lots through re-entrant routes on a fab's tool groups; capability is
+    log10 of the expected line yield."""
 
-    return make(results)
+    name = "fab"
+    Params = FabParams
+    areas = AREAS
+    time_unit = MINUTE  # processing times are minutes
+
+    def schemas(self, params: FabParams):
+        return schemas(params)
+
+    def simulate(self, params: FabParams, streams, horizon: float):
+        return simulate(params, streams, horizon)
+
+    def example(self) -> dict:
+        return {"base": "fab_5nm_race", "name": "fab_example", "years": 0.05, "run": {"reps": 2}}
+
+    def figures(self, results) -> dict:
+        from .plots import figures as make  # plotting loads only when asked
+
+        return make(results)
 
 
-MODEL = SimpleNamespace(name="fab", Params=FabParams, simulate=simulate, figures=figures)
+MODEL = FabModel()

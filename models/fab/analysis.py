@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 
 from sim import runner
+from sim.options import RunOptions
+from sim.units import DAYS_PER_YEAR
 
 from .simulate import PRODUCTION
 
@@ -29,8 +31,8 @@ def operating_curve(
     reps: int = 2,
     seed: int | None = None,
     warmup_days: float = 90.0,
-    workers: int = 1,
     overrides: Mapping[str, Any] | None = None,
+    options: RunOptions | None = None,
 ) -> pd.DataFrame:
     """Run ``scenario`` at each production load of ``fab`` (default: its first fab).
 
@@ -40,14 +42,13 @@ def operating_curve(
     (experimental lots finished per year after the warm-up: learning cycles).
     Replications use the same seeds at every load (common random numbers).
     """
+    options = (options or RunOptions()).replace(progress=False)
     params = runner.resolve(scenario, overrides=overrides)
     fab = fab or next(iter(params.fabs))
     rows = []
     for load in loads:
         over = {**dict(overrides or {}), f"fabs.{fab}.load": float(load)}
-        res = runner.run(
-            params, reps=reps, seed=seed, years=years, workers=workers, overrides=over, progress=False
-        )
+        res = runner.run(params, reps=reps, seed=seed, years=years, overrides=over, options=options)
         fabs = res.tables["fabs"]
         f = fabs[(fabs["fab"] == fab) & (fabs["t_days"] > warmup_days) & (fabs["production_out"] > 0)]
         for rep, g in f.groupby("rep"):
@@ -64,7 +65,7 @@ def operating_curve(
             )
         ev = res.events
         ev = ev[(ev["kind"] == "experimental") & (ev["fab"] == fab) & (ev["t_days"] > warmup_days)]
-        span_years = (res.summary["years"] * 365.25 - warmup_days) / 365.25
+        span_years = (res.summary["years"] * DAYS_PER_YEAR - warmup_days) / DAYS_PER_YEAR
         traj = res.trajectories
         for (rep, team), g in ev.groupby(["rep", "team"]):
             t = traj[(traj["rep"] == rep) & (traj["team"] == team) & (traj["t_days"] > warmup_days)]

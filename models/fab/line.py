@@ -1,7 +1,7 @@
 """A fab line: tool groups on the engine's shared capacity, and lots flowing through a route.
 
-The SimPy clock of a fab runs in **minutes** (processing times are minutes);
-tables convert to days. Each tool group is one
+The SimPy clock of a fab runs in **minutes** (processing times are minutes:
+the model's ``time_unit`` is :data:`sim.units.MINUTE`); tables are in days. Each tool group is one
 :class:`~sim.capacity.SharedCapacity` whose units are its tools, with a
 dispatching policy (FIFO, priority first, critical ratio) and exponential
 breakdowns (:class:`~sim.capacity.Breakdowns`) that stop the lot on the
@@ -18,50 +18,24 @@ back for rework, and latent defects accumulate (see :mod:`models.fab.world`).
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from sim.capacity import Breakdowns, SharedCapacity
 from sim.recorder import Recorder
+from sim.units import MINUTE
 
 from .params import AREAS, WAFERS_PER_LOT
 from .route import Route
+from .tables import PRODUCTION
 from .world import REWORK, SCRAP, pick_mode
 
-MINUTES_PER_DAY = 1440.0
-PRODUCTION = "production"
 PRODUCTION_PRIORITY = 1.0
-
-EVENT_COLUMNS = (
-    "rep",
-    "t_days",
-    "team",
-    "fab",
-    "run_id",
-    "kind",
-    "step",
-    "tool_group",
-    "area",
-    "outcome",
-    "wait_days",
-    "duration_days",
-    "start_days",
-    "wafers_in",
-    "wafers_out",
-    "line_yield",
-    "die_yield",
-    "defect_density",
-    "cost_usd",
-    "reworks",
-    "mode",
-    "modes_fixed",
-)
 
 
 def _minutes_from_hours(per_area, areas) -> np.ndarray:
-    return np.asarray(per_area.array(), float)[areas] * 60.0
+    return MINUTE.from_hours(np.asarray(per_area.array(), float)[areas])
 
 
 @dataclass
@@ -138,7 +112,7 @@ class FabLine:
 
         ``ceil(starts a day x minutes a lot needs on the group / (1440 x availability))``.
         """
-        need = fab.design_starts_per_day * route.group_minutes() / MINUTES_PER_DAY
+        need = MINUTE.to_days(fab.design_starts_per_day * route.group_minutes())
         if fab.breakdowns:
             mttf = np.asarray(fab.mttf_hours.array(), float)[route.group_area]
             mttr = np.asarray(fab.mttr_hours.array(), float)[route.group_area]
@@ -153,7 +127,7 @@ class FabLine:
     def start_production(self) -> None:
         rate = self.p.load * self.p.design_starts_per_day
         if rate > 0:
-            self.env.process(self._release(MINUTES_PER_DAY / rate))
+            self.env.process(self._release(MINUTE.per_day / rate))  # minutes between releases
 
     def _release(self, gap_minutes: float):
         """Release production lots: evenly spaced, or gamma gaps with ``release_cv2``."""
@@ -208,28 +182,20 @@ class FabLine:
             return
         cost = self.p.production_lot_cost_usd
         self.events.add(
-            self.rep,
-            end / MINUTES_PER_DAY,
-            PRODUCTION,
-            self.name,
-            lot_id,
-            "production",
-            -1,
-            -1,
-            "",
-            "completed",
-            wait / MINUTES_PER_DAY,
-            (end - start) / MINUTES_PER_DAY,
-            start / MINUTES_PER_DAY,
-            WAFERS_PER_LOT,
-            WAFERS_PER_LOT,
-            1.0,
-            math.nan,
-            math.nan,
-            cost,
-            0,
-            -1,
-            0,
+            rep=self.rep,
+            t_days=MINUTE.to_days(end),
+            team=PRODUCTION,
+            fab=self.name,
+            run_id=lot_id,
+            kind="production",
+            outcome="completed",
+            wait_days=MINUTE.to_days(wait),
+            duration_days=MINUTE.to_days(end - start),
+            start_days=MINUTE.to_days(start),
+            wafers_in=WAFERS_PER_LOT,
+            wafers_out=WAFERS_PER_LOT,
+            line_yield=1.0,
+            cost_usd=cost,
         )
 
     def production_lot_learning(self, lot_id: int):
@@ -246,28 +212,21 @@ class FabLine:
         team.learn_from_volume(res)
         if self.p.production_events:
             self.events.add(
-                self.rep,
-                res.end / MINUTES_PER_DAY,
-                PRODUCTION,
-                self.name,
-                lot_id,
-                "production",
-                -1,
-                -1,
-                "",
-                "completed" if res.wafers_out else "scrapped",
-                res.wait / MINUTES_PER_DAY,
-                (res.end - res.start) / MINUTES_PER_DAY,
-                res.start / MINUTES_PER_DAY,
-                WAFERS_PER_LOT,
-                res.wafers_out,
-                res.wafers_out / WAFERS_PER_LOT,
-                math.nan,
-                math.nan,
-                self.p.production_lot_cost_usd,
-                res.reworks,
-                -1,
-                0,
+                rep=self.rep,
+                t_days=MINUTE.to_days(res.end),
+                team=PRODUCTION,
+                fab=self.name,
+                run_id=lot_id,
+                kind="production",
+                outcome="completed" if res.wafers_out else "scrapped",
+                wait_days=MINUTE.to_days(res.wait),
+                duration_days=MINUTE.to_days(res.end - res.start),
+                start_days=MINUTE.to_days(res.start),
+                wafers_in=WAFERS_PER_LOT,
+                wafers_out=res.wafers_out,
+                line_yield=res.wafers_out / WAFERS_PER_LOT,
+                cost_usd=self.p.production_lot_cost_usd,
+                reworks=res.reworks,
             )
 
     # -- experimental lots ---------------------------------------------------------
@@ -363,61 +322,40 @@ class FabLine:
         time, duration = time on the tool (processing and any repair)."""
         area = AREAS[self.route.area[step]]
         self.events.add(
-            self.rep,
-            now / MINUTES_PER_DAY,
-            team,
-            self.name,
-            lot_id,
-            "step",
-            step,
-            group,
-            area,
-            outcome,
-            (granted - asked) / MINUTES_PER_DAY,
-            (now - granted) / MINUTES_PER_DAY,
-            asked / MINUTES_PER_DAY,
-            wafers_in,
-            wafers_out,
-            math.nan,
-            math.nan,
-            math.nan,
-            0.0,
-            0,
-            -1,
-            0,
+            rep=self.rep,
+            t_days=MINUTE.to_days(now),
+            team=team,
+            fab=self.name,
+            run_id=lot_id,
+            kind="step",
+            step=step,
+            tool_group=group,
+            area=area,
+            outcome=outcome,
+            wait_days=MINUTE.to_days(granted - asked),
+            duration_days=MINUTE.to_days(now - granted),
+            start_days=MINUTE.to_days(asked),
+            wafers_in=wafers_in,
+            wafers_out=wafers_out,
         )
 
     # -- statistics ------------------------------------------------------------------
     def group_rows(self, rep: int):
-        """One row per tool group: tools, utilisation, availability, mean wait and mean time
-        on a tool per lot-step (days, repairs included), breakdowns, lot-steps started."""
+        """One ``tool_groups`` row per tool group (fields by name): tools, utilisation,
+        availability, mean wait and mean time on a tool per lot-step (days, repairs
+        included), breakdowns, lot-steps started."""
         for g, cap in enumerate(self.groups):
             s = cap.stats()
-            yield (
-                rep,
-                self.name,
-                g,
-                AREAS[self.route.group_area[g]],
-                int(self.tools[g]),
-                s["utilisation"],
-                s["availability"],
-                s["mean_wait"] / MINUTES_PER_DAY,
-                s["mean_hold"] / MINUTES_PER_DAY,
-                s["breakdowns"],
-                s["requests"],
-            )
-
-
-GROUP_COLUMNS = (
-    "rep",
-    "fab",
-    "tool_group",
-    "area",
-    "tools",
-    "utilisation",
-    "availability",
-    "mean_wait_days",
-    "mean_hold_days",
-    "breakdowns",
-    "lot_steps",
-)
+            yield {
+                "rep": rep,
+                "fab": self.name,
+                "tool_group": g,
+                "area": AREAS[self.route.group_area[g]],
+                "tools": int(self.tools[g]),
+                "utilisation": s["utilisation"],
+                "availability": s["availability"],
+                "mean_wait_days": MINUTE.to_days(s["mean_wait"]),
+                "mean_hold_days": MINUTE.to_days(s["mean_hold"]),
+                "breakdowns": s["breakdowns"],
+                "lot_steps": s["requests"],
+            }

@@ -17,46 +17,18 @@ import numpy as np
 import simpy
 
 from sim.knowhow import KnowHow
+from sim.model import Milestone, SimOutput
 from sim.recorder import Recorder
 from sim.trajectory import on_grid
+from sim.units import MINUTE
 
 from . import yield_model
-from .line import EVENT_COLUMNS, GROUP_COLUMNS, MINUTES_PER_DAY, PRODUCTION, FabLine
+from .line import FabLine
 from .params import FabParams
 from .route import route_for
+from .tables import PRODUCTION, schemas
 from .team import FabTeam
 from .world import draw_world
-
-STATE_COLUMNS = (
-    "rep",
-    "t_days",
-    "team",
-    "capability",
-    "measured_capability",
-    "line_yield",
-    "die_yield",
-    "defect_density",
-    "per_step_loss",
-    "spend_usd",
-    "lots_started",
-    "lots_done",
-    "wafers_out",
-    "cost_per_good_wafer_usd",
-    "cost_per_25_good_usd",
-    "cycle_time_days",
-    "x_factor",
-    "wip_lots",
-    "fixes",
-)
-FAB_COLUMNS = (
-    "rep",
-    "t_days",
-    "fab",
-    "wip_lots",
-    "production_out",
-    "production_cycle_days",
-    "production_x_factor",
-)
 
 
 class FabSim:
@@ -65,9 +37,10 @@ class FabSim:
     def __init__(self, params: FabParams, streams, route=None, world=None):
         self.params, self.rep = params, streams.rep
         self.env = env = simpy.Environment()  # clock in minutes
-        self.events = Recorder(EVENT_COLUMNS)
-        self.states = Recorder(STATE_COLUMNS)
-        self.fab_states = Recorder(FAB_COLUMNS)
+        self.schemas = schemas(params)
+        self.events = Recorder(self.schemas["events"])
+        self.states = Recorder(self.schemas["states"])
+        self.fab_states = Recorder(self.schemas["fabs"])
         # A route and a world may be given (analytic checks use hand-made ones).
         self.route = route if route is not None else route_for(params, streams)
         w = params.world
@@ -115,30 +88,32 @@ class FabSim:
         spend = team.budget.spent_usd
         per_good = spend / team.wafers_out if team.wafers_out else math.nan
         self.states.add(
-            self.rep,
-            t_days,
-            team.name,
-            math.log10(max(e["line_yield"], 1e-300)),
-            math.log10(team.measured_line_yield()),
-            e["line_yield"],
-            e["die_yield"],
-            e["defect_density"],
-            e["per_step_loss"],
-            spend,
-            team.lots_started,
-            team.lots_done,
-            team.wafers_out,
-            per_good,
-            float(yield_model.cost_per_good_wafers(team.p.lot_cost_usd, e["line_yield"])),
-            cycle,
-            xf,
-            team.line.wip,
-            team.fixes,
+            rep=self.rep,
+            t_days=t_days,
+            team=team.name,
+            capability=math.log10(max(e["line_yield"], 1e-300)),
+            measured_capability=math.log10(team.measured_line_yield()),
+            line_yield=e["line_yield"],
+            die_yield=e["die_yield"],
+            defect_density=e["defect_density"],
+            per_step_loss=e["per_step_loss"],
+            spend_usd=spend,
+            lots_started=team.lots_started,
+            lots_done=team.lots_done,
+            wafers_out=team.wafers_out,
+            cost_per_good_wafer_usd=per_good,
+            cost_per_25_good_usd=float(
+                yield_model.cost_per_good_wafers(team.p.lot_cost_usd, e["line_yield"])
+            ),
+            cycle_time_days=cycle,
+            x_factor=xf,
+            wip_lots=team.line.wip,
+            fixes=team.fixes,
         )
 
     def _sample_fabs(self, grid_days: float):
         """Fab state on the grid: WIP and production cycle time of lots out since the last sample."""
-        env, step = self.env, grid_days * MINUTES_PER_DAY
+        env, step = self.env, MINUTE.from_days(grid_days)
         seen = {name: (0, 0.0) for name in self.lines}
         while True:
             for name, line in self.lines.items():
@@ -147,36 +122,25 @@ class FabSim:
                 seen[name] = (n, m)
                 cycle = (m - m0) / (n - n0) if n > n0 else math.nan
                 self.fab_states.add(
-                    self.rep,
-                    env.now / MINUTES_PER_DAY,
-                    name,
-                    line.wip,
-                    n - n0,
-                    cycle / MINUTES_PER_DAY,
-                    cycle / line.raw_minutes,
+                    rep=self.rep,
+                    t_days=MINUTE.to_days(env.now),
+                    fab=name,
+                    wip_lots=line.wip,
+                    production_out=n - n0,
+                    production_cycle_days=MINUTE.to_days(cycle),
+                    production_x_factor=cycle / line.raw_minutes,
                 )
             yield env.timeout(step)
 
 
-YIELD_GAP_COLUMNS = (
-    "rep",
-    "t_days",
-    "follower",
-    "leader",
-    "yield_ratio",
-    "total_yield_ratio",
-    "cost_ratio_per_good_wafer",
-)
-
-
-def yield_gap(params: FabParams, states, rep: int, horizon_days: float) -> Recorder:
+def yield_gap(params: FabParams, states: Recorder, schema, rep: int, horizon_days: float) -> Recorder:
     """Fab gap metrics on the grid, per follower: line-yield ratio (follower / leader),
     ratio of line x die yield, and cost ratio per good wafer (follower's US$ per good
     wafer over the leader's, each lot cost / line yield)."""
     frame = states.frame().drop_duplicates(["rep", "team", "t_days"], keep="last")
     grid = np.arange(0.0, horizon_days + 1e-9, params.run.grid_days)
     g = on_grid(frame, grid).set_index(["team", "t_days"])
-    out = Recorder(YIELD_GAP_COLUMNS)
+    out = Recorder(schema)
     lead = g.loc[params.leader]
     for name in params.teams:
         if name == params.leader:
@@ -186,39 +150,40 @@ def yield_gap(params: FabParams, states, rep: int, horizon_days: float) -> Recor
         total = (f["line_yield"] * f["die_yield"] / (lead["line_yield"] * lead["die_yield"])).to_numpy()
         cost = (f["cost_per_25_good_usd"] / lead["cost_per_25_good_usd"]).to_numpy()
         for t, r, tr, c in zip(grid, ratio, total, cost):
-            out.add(rep, float(t), name, params.leader, float(r), float(tr), float(c))
+            out.add(
+                rep=rep,
+                t_days=float(t),
+                follower=name,
+                leader=params.leader,
+                yield_ratio=float(r),
+                total_yield_ratio=float(tr),
+                cost_ratio_per_good_wafer=float(c),
+            )
     return out
 
 
-def simulate(params: FabParams, streams, horizon_days: float) -> dict:
-    """Run one replication to ``horizon_days``.
-
-    Returns ``{"events", "states": Recorder, "history": list of (team, t_days,
-    capability, label), "tables": {"tool_groups", "fabs", "yield_gap": Recorder}}``.
-    """
+def simulate(params: FabParams, streams, horizon: float) -> SimOutput:
+    """Run one replication to ``horizon`` (minutes: the fab's clock)."""
     sim = FabSim(params, streams)
-    sim.env.run(until=horizon_days * MINUTES_PER_DAY)
+    sim.env.run(until=horizon)
+    horizon_days = MINUTE.to_days(horizon)
     for team in sim.teams.values():
         sim.record_state(team, horizon_days)
-    groups = Recorder(GROUP_COLUMNS)
+    groups = Recorder(sim.schemas["tool_groups"])
     for line in sim.lines.values():
         for row in line.group_rows(sim.rep):
-            groups.add(*row)
+            groups.add(**row)
     history = [
-        (name, h.t_days, math.log10(h.line_yield), h.label)
+        Milestone(name, h.t_days, math.log10(h.line_yield), h.label)
         for name, tp in params.teams.items()
         for h in tp.history
     ]
-    return {
-        "events": sim.events,
-        "states": sim.states,
-        "history": history,
-        "tables": {
-            "tool_groups": groups,
-            "fabs": sim.fab_states,
-            "yield_gap": yield_gap(params, sim.states, sim.rep, horizon_days),
-        },
+    tables = {
+        "tool_groups": groups,
+        "fabs": sim.fab_states,
+        "yield_gap": yield_gap(params, sim.states, sim.schemas["yield_gap"], sim.rep, horizon_days),
     }
+    return SimOutput(sim.events, sim.states, history, tables)
 
 
-__all__ = ["simulate", "FabSim", "STATE_COLUMNS", "FAB_COLUMNS", "PRODUCTION"]
+__all__ = ["simulate", "FabSim", "PRODUCTION"]

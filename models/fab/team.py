@@ -23,9 +23,10 @@ import math
 
 from sim.budget import Budget
 from sim.knowhow import KnowHow, identify_probability
+from sim.units import MINUTE
 
 from . import yield_model
-from .line import MINUTES_PER_DAY, FabLine, LotResult
+from .line import FabLine, LotResult
 from .params import AREAS, WAFERS_PER_LOT
 from .world import ProcessWorld, pick_latent, step_hazards
 
@@ -38,7 +39,7 @@ class FabTeam:
     def __init__(self, name, p, world_params, world: ProcessWorld, kh: KnowHow, line: FabLine, rng, sim):
         self.name, self.p, self.world_params, self.world = name, p, world_params, world
         self.kh, self.line, self.rng, self.sim = kh, line, rng, sim
-        self.budget = Budget(p.budget_usd_per_year)
+        self.budget = Budget(p.budget_usd_per_year, unit=MINUTE)
         self.version = 0  # bumped at every fix, so lots in flight refresh their hazards
         self._lists = None
         self.lots_started = self.lots_done = 0
@@ -91,17 +92,17 @@ class FabTeam:
         env = self.line.env
         while True:
             cost = self.p.lot_cost_usd
-            delay = self.budget.delay_days(cost, env.now / MINUTES_PER_DAY)
+            delay = self.budget.delay(cost, env.now)
             if delay > 0:
-                yield env.timeout(delay * MINUTES_PER_DAY)
-            self.kh.advance(env.now / MINUTES_PER_DAY)  # tacit fixes regress between lots
+                yield env.timeout(delay)
+            self.kh.advance(MINUTE.to_days(env.now))  # tacit fixes regress between lots
             self._changed()
             self.budget.spend(cost)  # paid at release, whatever comes out
             self.lots_started += 1
             lot_id = self.line.next_lot_id()
             res = yield from self.line.experimental_lot(self, lot_id)
             if self.p.analysis_days > 0:
-                yield env.timeout(self.p.analysis_days * MINUTES_PER_DAY)
+                yield env.timeout(MINUTE.from_days(self.p.analysis_days))
             self.learn(lot_id, res, cost)
 
     def learn_from_volume(self, res: LotResult) -> None:
@@ -118,7 +119,7 @@ class FabTeam:
         n_fa = min(n_fa, len(killers))
         if n_fa == 0:
             return
-        self.kh.advance(self.line.env.now / MINUTES_PER_DAY)
+        self.kh.advance(MINUTE.to_days(self.line.env.now))
         found = {
             killers[j]
             for j in rng.choice(len(killers), n_fa, replace=False)
@@ -129,11 +130,11 @@ class FabTeam:
         if found:
             self.fixes += len(found)
             self._changed()
-            self.sim.record_state(self, self.line.env.now / MINUTES_PER_DAY)
+            self.sim.record_state(self, MINUTE.to_days(self.line.env.now))
 
     def learn(self, lot_id: int, res: LotResult, cost: float) -> None:
         """Failure analysis of the lot's scrapped wafers and rework, die-sort analysis, records."""
-        now_days = self.line.env.now / MINUTES_PER_DAY
+        now_days = MINUTE.to_days(self.line.env.now)
         self.kh.advance(now_days)
         w, rng = self.world_params, self.rng
         killers = [m for m in res.scrap_modes if m >= 0]
@@ -158,7 +159,7 @@ class FabTeam:
             self._changed()
         self.lots_done += 1
         self.wafers_out += res.wafers_out
-        cycle = (res.end - res.start) / MINUTES_PER_DAY
+        cycle = MINUTE.to_days(res.end - res.start)
         x_factor = (res.end - res.start) / res.process if res.process > 0 else math.nan
         self.recent = (self.recent + [(cycle, x_factor, res.wafers_out)])[-RECENT_LOTS:]
         d0 = w.base_defect_density + w.defects_per_hazard * res.latent_hazard
@@ -167,27 +168,25 @@ class FabTeam:
         area = AREAS[self.world.modes.area[killer]] if killer >= 0 else ""
         outcome = "completed" if res.wafers_out else "scrapped"
         self.sim.events.add(
-            self.sim.rep,
-            now_days,
-            self.name,
-            self.line.name,
-            lot_id,
-            "experimental",
-            -1,
-            -1,
-            area,
-            outcome,
-            res.wait / MINUTES_PER_DAY,
-            cycle,
-            res.start / MINUTES_PER_DAY,
-            WAFERS_PER_LOT,
-            res.wafers_out,
-            res.wafers_out / WAFERS_PER_LOT,
-            die_yield,
-            d0,
-            cost,
-            res.reworks,
-            killer,
-            len(found),
+            rep=self.sim.rep,
+            t_days=now_days,
+            team=self.name,
+            fab=self.line.name,
+            run_id=lot_id,
+            kind="experimental",
+            area=area,
+            outcome=outcome,
+            wait_days=MINUTE.to_days(res.wait),
+            duration_days=cycle,
+            start_days=MINUTE.to_days(res.start),
+            wafers_in=WAFERS_PER_LOT,
+            wafers_out=res.wafers_out,
+            line_yield=res.wafers_out / WAFERS_PER_LOT,
+            die_yield=die_yield,
+            defect_density=d0,
+            cost_usd=cost,
+            reworks=res.reworks,
+            mode=killer,
+            modes_fixed=len(found),
         )
         self.sim.record_state(self, now_days)

@@ -1,26 +1,45 @@
 """The LLM race model: teams training models on GPU clusters (DESIGN §3.3)."""
 
-from types import SimpleNamespace
+from sim.model import Model
+from sim.units import DAY
 
-from .params import LLMParams
+from .params import AREAS, LLMParams
 from .race import simulate
+from .tables import schemas
 
 
-def levers(params: LLMParams) -> dict:
-    """The main levers of each follower, for :func:`sim.explore`: dotted key -> (low, high, step)."""
-    out = {}
-    for name in params.teams:
-        if name == params.leader:
-            continue
-        t = f"teams.{name}."
-        out |= {
-            t + "diagnosis": (0.0, 1.0, 0.05),
-            t + "fail_early": (0.0, 1.0, 0.05),
-            t + "prep_days": (0.0, 60.0, 5.0),
-            t + "share": (0.1, 1.0, 0.05),
-            t + "know_how.data": (0.0, 3.0, 0.25),
-        }
-    return out
+class LLMModel(Model):
+    """Teams' training runs on shared GPU clusters; capability in log10 effective FLOP."""
+
+    name = "llm"
+    Params = LLMParams
+    areas = AREAS
+    time_unit = DAY
+
+    def schemas(self, params: LLMParams):
+        return schemas(params)
+
+    def simulate(self, params: LLMParams, streams, horizon: float):
+        return simulate(params, streams, horizon)
+
+    def example(self) -> dict:
+        return {"base": "chatgpt_race", "name": "llm_example", "years": 1.0, "run": {"reps": 2}}
+
+    def levers(self, params: LLMParams) -> dict:
+        """Each follower's main levers: dotted key -> (low, high, step)."""
+        out = {}
+        for name in params.teams:
+            if name == params.leader:
+                continue
+            t = f"teams.{name}."
+            out |= {
+                t + "diagnosis": (0.0, 1.0, 0.05),
+                t + "fail_early": (0.0, 1.0, 0.05),
+                t + "prep_days": (0.0, 60.0, 5.0),
+                t + "share": (0.1, 1.0, 0.05),
+                t + "know_how.data": (0.0, 3.0, 0.25),
+            }
+        return out
 
 
-MODEL = SimpleNamespace(name="llm", Params=LLMParams, simulate=simulate, levers=levers)
+MODEL = LLMModel()

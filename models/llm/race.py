@@ -11,43 +11,14 @@ import simpy
 from sim.capacity import SharedCapacity
 from sim.iteration import iteration_loop
 from sim.knowhow import FailureModes, KnowHow
+from sim.model import Milestone, SimOutput
 from sim.recorder import Recorder
+from sim.units import DAYS_PER_QUARTER, DAYS_PER_YEAR
 
 from .params import AREAS, LLMParams
 from .score import benchmark_score_scalar as score
+from .tables import schemas
 from .team import LLMTeam, Slot
-
-EVENT_COLUMNS = (
-    "rep",
-    "t_days",
-    "team",
-    "run_id",
-    "kind",
-    "area",
-    "outcome",
-    "wait_days",
-    "duration_days",
-    "level",
-    "capability",
-    "gpus",
-    "cost_usd",
-    "mode",
-    "identified",
-    "interruptions",
-)
-STATE_COLUMNS = (
-    "rep",
-    "t_days",
-    "team",
-    "capability",
-    "internal_capability",
-    "measured_capability",
-    "score",
-    "measured_score",
-    "spend_usd",
-    "largest_run",
-    "absorptive",
-)
 
 
 def draw_world(params: LLMParams, streams) -> FailureModes:
@@ -72,8 +43,9 @@ class Race:
     def __init__(self, params: LLMParams, streams):
         self.params, self.rep = params, streams.rep
         self.env = env = simpy.Environment()
-        self.events = Recorder(EVENT_COLUMNS)
-        self.states = Recorder(STATE_COLUMNS)
+        tables = schemas(params)
+        self.events = Recorder(tables["events"])
+        self.states = Recorder(tables["states"])
         modes = draw_world(params, streams)
         w = params.world
         self.capacities = {
@@ -135,22 +107,13 @@ class Race:
                 team.public_best = capability
                 team.measured_best = max(team.measured_best, measured)
                 self.events.add(
-                    self.rep,
-                    self.env.now,
-                    team.name,
-                    team.runs,
-                    "release",
-                    "",
-                    "released",
-                    0.0,
-                    0.0,
-                    math.nan,
-                    capability,
-                    0.0,
-                    0.0,
-                    -1,
-                    False,
-                    0,
+                    rep=self.rep,
+                    t_days=self.env.now,
+                    team=team.name,
+                    run_id=team.runs,
+                    kind="release",
+                    outcome="released",
+                    capability=capability,
                 )
                 self.record_state(team, self.env.now)
                 if team is self.leader:
@@ -179,22 +142,13 @@ class Race:
             team.public_best = level
             team.measured_best = max(team.measured_best, level)
             self.events.add(
-                self.rep,
-                self.env.now,
-                team.name,
-                team.runs,
-                "distill",
-                "",
-                "distilled",
-                0.0,
-                0.0,
-                math.nan,
-                level,
-                0.0,
-                0.0,
-                -1,
-                False,
-                0,
+                rep=self.rep,
+                t_days=self.env.now,
+                team=team.name,
+                run_id=team.runs,
+                kind="distill",
+                outcome="distilled",
+                capability=level,
             )
             self.record_state(team, self.env.now)
 
@@ -211,22 +165,15 @@ class Race:
             if rng.random() < p_absorb * team.kh.absorptive:
                 team.kh.fix(int(mode), codified=codified, own=False)
                 self.events.add(
-                    self.rep,
-                    self.env.now,
-                    team.name,
-                    team.runs,
-                    kind,
-                    AREAS[team.kh.modes.area[mode]],
-                    "absorbed",
-                    0.0,
-                    0.0,
-                    math.nan,
-                    math.nan,
-                    0.0,
-                    0.0,
-                    int(mode),
-                    True,
-                    0,
+                    rep=self.rep,
+                    t_days=self.env.now,
+                    team=team.name,
+                    run_id=team.runs,
+                    kind=kind,
+                    area=AREAS[team.kh.modes.area[mode]],
+                    outcome="absorbed",
+                    mode=int(mode),
+                    identified=True,
                 )
 
     def _papers(self, team: LLMTeam, rng):
@@ -241,41 +188,36 @@ class Race:
     def _hires(self, team: LLMTeam, rng):
         cu = team.p.catchup
         while True:
-            yield self.env.timeout(rng.exponential(365.25 / cu.hires_per_year))
+            yield self.env.timeout(rng.exponential(DAYS_PER_YEAR / cu.hires_per_year))
             team.kh.advance(self.env.now)
             self._take(team, rng, cu.modes_per_hire, 1.0, 0.0, "hire")
 
     # -- recording ---------------------------------------------------------------
     def record_state(self, team: LLMTeam, t_days: float):
         self.states.add(
-            self.rep,
-            t_days,
-            team.name,
-            team.public_best,
-            team.internal_best,
-            team.measured_best,
-            score(team.public_best),
-            score(team.measured_best),
-            team.budget.spent_usd,
-            team.largest_run,
-            team.kh.absorptive,
+            rep=self.rep,
+            t_days=t_days,
+            team=team.name,
+            capability=team.public_best,
+            internal_capability=team.internal_best,
+            measured_capability=team.measured_best,
+            score=score(team.public_best),
+            measured_score=score(team.measured_best),
+            spend_usd=team.budget.spent_usd,
+            largest_run=team.largest_run,
+            absorptive=team.kh.absorptive,
         )
 
 
-DAYS_PER_QUARTER = 365.25 / 4
-
-
-def simulate(params: LLMParams, streams, horizon_days: float) -> dict:
-    """Run one replication to ``horizon_days``; returns recorded rows and history.
-
-    Returns ``{"events": Recorder, "states": Recorder, "history": list of
-    (team, t_days, capability, label)}``.
-    """
+def simulate(params: LLMParams, streams, horizon_days: float) -> SimOutput:
+    """Run one replication to ``horizon_days`` (the LLM clock runs in days)."""
     race = Race(params, streams)
     race.env.run(until=horizon_days)
     for team in race.teams.values():
         race.record_state(team, horizon_days)
     history = [
-        (name, h.t_days, h.capability, h.label) for name, tp in params.teams.items() for h in tp.history
+        Milestone(name, h.t_days, h.capability, h.label)
+        for name, tp in params.teams.items()
+        for h in tp.history
     ]
-    return {"events": race.events, "states": race.states, "history": history}
+    return SimOutput(race.events, race.states, history)

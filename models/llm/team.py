@@ -14,12 +14,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.budget import Budget
-from sim.knowhow import DAYS_PER_MONTH, KnowHow, draw_failure, identify_probability
+from sim.knowhow import KnowHow, draw_failure, identify_probability
+from sim.units import DAYS_PER_MONTH, DAYS_PER_YEAR, SECONDS_PER_DAY
 
 from .params import AREAS
 from .reliability import maturity_lerp, sample_interruptions
 
-SECONDS_PER_DAY = 86400.0
 DATA, INFRA, STABILITY, POST, EVAL = range(len(AREAS))
 # Divergence and hardware faults show when they happen; data and post-training
 # faults only at the end, unless in-run evaluation catches them (fail early).
@@ -80,7 +80,7 @@ class LLMTeam:
     # -- the world as this team sees it ---------------------------------------
     def level_per_gpu_day(self, t_days: float) -> float:
         """log10 effective FLOP one GPU-day buys at ``t_days`` (hardware, MFU, algorithms)."""
-        c, years = self.cluster, t_days / 365.25
+        c, years = self.cluster, t_days / DAYS_PER_YEAR
         flops = c.flops_per_gpu * c.hardware_growth_per_year**years
         months = t_days / DAYS_PER_MONTH - self.p.algorithm_lag_months
         algorithms = math.log10(2.0) * months / self.race.params.algorithms.halving_months
@@ -88,7 +88,7 @@ class LLMTeam:
 
     def cluster_gpus(self, t_days: float) -> float:
         c = self.cluster
-        return c.gpus * c.gpu_growth_per_year ** (t_days / 365.25)
+        return c.gpus * c.gpu_growth_per_year ** (t_days / DAYS_PER_YEAR)
 
     # -- planning ---------------------------------------------------------------
     def target_level(self) -> float:
@@ -214,22 +214,22 @@ class LLMTeam:
                     self, t_days + self.p.release_lag_days, capability, capability + overstated
                 )
         self.race.events.add(
-            self.race.rep,
-            t_days,
-            self.name,
-            self.runs,
-            plan.kind,
-            area,
-            outcome,
-            out.wait_days,
-            out.duration_days,
-            plan.level,
-            capability,
-            plan.gpus,
-            out.cost_usd,
-            int(out.cause),
-            identified,
-            out.interruptions,
+            rep=self.race.rep,
+            t_days=t_days,
+            team=self.name,
+            run_id=self.runs,
+            kind=plan.kind,
+            area=area,
+            outcome=outcome,
+            wait_days=out.wait_days,
+            duration_days=out.duration_days,
+            level=plan.level,
+            capability=capability,
+            gpus=plan.gpus,
+            cost_usd=out.cost_usd,
+            mode=int(out.cause),
+            identified=identified,
+            interruptions=out.interruptions,
         )
         self.race.record_state(self, t_days)
 

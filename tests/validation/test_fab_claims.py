@@ -13,7 +13,7 @@ import sim
 @pytest.fixture(scope="module")
 def race():
     # Half a year: each team finishes ~20 experimental lots of 25 wafers per replication.
-    return sim.run("fab_5nm_race", reps=2, years=0.5, seed=11, workers=2, progress=False)
+    return sim.run("fab_5nm_race", reps=2, years=0.5, seed=11, options=sim.RunOptions(workers=2, progress=False))
 
 
 def _lots(res, team):
@@ -43,8 +43,7 @@ def test_priority_buys_learning_cycles_in_a_loaded_fab():
         reps=2,
         years=0.6,
         seed=5,
-        workers=2,
-        progress=False,
+        options=sim.RunOptions(workers=2, progress=False),
         overrides={"route.steps": 150, "route.tool_groups": 30},
     )
     ev = res.events[res.events["kind"] == "experimental"]

@@ -21,8 +21,9 @@ import pytest
 import simpy
 
 from models.fab import yield_model
-from models.fab.line import EVENT_COLUMNS, FabLine
+from models.fab.line import FabLine
 from models.fab.params import AREAS, WAFERS_PER_LOT, Fab
+from models.fab.tables import EVENTS
 from models.fab.route import Route
 from models.fab.simulate import FabSim
 from models.fab.world import SCRAP, ProcessWorld
@@ -41,7 +42,7 @@ def one_step_route(minutes: float) -> Route:
 
 
 def make_line(env, fab: Fab, route: Route, seed: int, tools=None) -> FabLine:
-    return FabLine(env, "fab", fab, route, Streams(seed, 0), Recorder(EVENT_COLUMNS), 0, tools=tools)
+    return FabLine(env, "fab", fab, route, Streams(seed, 0), Recorder(EVENTS), 0, tools=tools)
 
 
 # -- A. queueing -----------------------------------------------------------------

@@ -15,7 +15,7 @@ REPS, SEED = 100, 20221130
 
 @pytest.fixture(scope="module")
 def race():
-    return sim.run("chatgpt_race", reps=REPS, seed=SEED, years=4, workers=2, progress=False)
+    return sim.run("chatgpt_race", reps=REPS, seed=SEED, years=4, options=sim.RunOptions(workers=2, progress=False))
 
 
 @pytest.fixture(scope="module")
@@ -26,8 +26,7 @@ def race_without_diagnosis():
         reps=REPS,
         seed=SEED,
         years=4,
-        workers=2,
-        progress=False,
+        options=sim.RunOptions(workers=2, progress=False),
         overrides={"teams.late_follower.diagnosis": 0.0},
     )
 
@@ -91,7 +90,7 @@ def end_capability_gap(res, start_month, end_month):
 
 @pytest.fixture(scope="module")
 def step_vs_burn():
-    return sim.run("step_by_step_vs_burn_money", reps=REPS, seed=13, workers=2, progress=False)
+    return sim.run("step_by_step_vs_burn_money", reps=REPS, seed=13, options=sim.RunOptions(workers=2, progress=False))
 
 
 def test_s13_stepping_ends_with_a_smaller_gap_than_burning_money(step_vs_burn):
@@ -121,7 +120,7 @@ def test_s14_the_money_burners_gap_grows(step_vs_burn):
 
 
 def test_s12_the_gap_jumps_when_the_leader_stops_publishing():
-    res = sim.run("open_source_era", reps=REPS, seed=12, workers=2, progress=False)
+    res = sim.run("open_source_era", reps=REPS, seed=12, options=sim.RunOptions(workers=2, progress=False))
     closure = res.summary["params"]["publishing"]["open_weights_until_days"] / DAYS_PER_MONTH
     before = window_mean(res.gap, closure - 6, closure).set_index("rep").months_behind
     after = window_mean(res.gap, closure, closure + 12).set_index("rep").months_behind
@@ -131,7 +130,7 @@ def test_s12_the_gap_jumps_when_the_leader_stops_publishing():
 
 @pytest.fixture(scope="module")
 def talent():
-    return sim.run("talent_and_decisions", reps=REPS, seed=10, workers=2, progress=False)
+    return sim.run("talent_and_decisions", reps=REPS, seed=10, options=sim.RunOptions(workers=2, progress=False))
 
 
 def test_s10_equal_compute_does_not_close_the_gap(talent):
@@ -146,8 +145,7 @@ def test_s10_the_leaders_decisions_and_iteration_speed_narrow_the_gap(talent):
         "talent_and_decisions",
         reps=REPS,
         seed=10,
-        workers=2,
-        progress=False,
+        options=sim.RunOptions(workers=2, progress=False),
         overrides={"teams.equal_compute.decision_quality": 0.95, "teams.equal_compute.prep_days": 15.0},
     )
     late = lambda res: window_mean(res.gap, 48, 60, value="capability_gap").set_index("rep").capability_gap  # noqa: E731
@@ -156,7 +154,7 @@ def test_s10_the_leaders_decisions_and_iteration_speed_narrow_the_gap(talent):
 
 @pytest.fixture(scope="module")
 def cheap():
-    return sim.run("cheap_chat_model", reps=REPS, seed=1, workers=2, progress=False)
+    return sim.run("cheap_chat_model", reps=REPS, seed=1, options=sim.RunOptions(workers=2, progress=False))
 
 
 def test_s1_a_cheap_chat_model_claims_far_more_than_it_has(cheap):
@@ -195,7 +193,7 @@ def test_s2_gpt35_level_costs_over_ten_times_a_first_chat_model(cheap):
 
 @pytest.fixture(scope="module")
 def fab_price():
-    return sim.run("know_how_price", reps=REPS, seed=5, workers=2, progress=False)
+    return sim.run("know_how_price", reps=REPS, seed=5, options=sim.RunOptions(workers=2, progress=False))
 
 
 def test_s6_slightly_less_know_how_gives_a_tenth_to_a_hundredth_of_the_yield(fab_price):
