@@ -504,7 +504,8 @@ def months_behind_frontier(
             oc = np.concatenate([own[o][1] for o in names if o != tm] + [np.empty(0)])
             order = np.argsort(ot, kind="stable")
             ot, oc = ot[order], oc[order]
-            fc = _step_sample(*own[tm], grid)
+            tt, tc = own[tm]
+            fc = _step_sample(tt, tc, grid)
             tau, flag = leader_reach_time(ot, oc, fc)
             front = _step_sample(ot, np.maximum.accumulate(oc) if oc.size else oc, grid)
             parts.append(

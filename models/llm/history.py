@@ -191,9 +191,10 @@ def _compute_growth(compute: pd.DataFrame | None, team: str, lo: float, hi: floa
     return float(10.0**slope)
 
 
-def _window_mean(frontier: pd.DataFrame, team_values: pd.Series, lo: float, hi: float) -> float:
-    t = frontier["t_days"].to_numpy(dtype=float)
-    v = team_values.to_numpy(dtype=float)[(t >= lo) & (t < hi)]
+def _window_mean(t_days: pd.Series, values: pd.Series, lo: float, hi: float) -> float:
+    """Mean of ``values`` at lo <= t_days < hi, NaN ignored (NaN if none is defined)."""
+    t = t_days.to_numpy(dtype=float)
+    v = values.to_numpy(dtype=float)[(t >= lo) & (t < hi)]
     return float(np.nanmean(v)) if np.isfinite(v).any() else float("nan")
 
 
@@ -290,11 +291,10 @@ def checks(
     fr = months_behind_frontier(s, grid, teams)
     y23, y24, mid24, y25 = day("2023-01-01"), day("2024-01-01"), day("2024-07-01"), day("2025-01-01")
     for tag, lo, hi in (("2023", y23, y24), ("2024", y24, y25)):
-        means = [
-            _window_mean(g, g["months_behind_frontier"], lo, hi)
-            for f in followers
-            for g in (fr[fr["team"] == f],)
-        ]
+        means = []
+        for f in followers:
+            g = fr[fr["team"] == f]
+            means.append(_window_mean(g["t_days"], g["months_behind_frontier"], lo, hi))
         means = [m for m in means if np.isfinite(m)]
         out[f"frontier_months_strongest_follower_{tag}"] = float(min(means)) if means else float("nan")
     open_ = fr[fr["team"].isin(list(open_weights_teams))]
@@ -305,7 +305,9 @@ def checks(
             open_.groupby("t_days", sort=True)["months_behind_frontier"].min().reset_index(name="months")
         )
     for tag, lo, hi in (("2024h1", y24, mid24), ("2024h2", mid24, y25)):
-        out[f"frontier_months_open_weights_{tag}"] = _window_mean(best_open, best_open["months"], lo, hi)
+        out[f"frontier_months_open_weights_{tag}"] = _window_mean(
+            best_open["t_days"], best_open["months"], lo, hi
+        )
 
     # --- the top spot
     top = _top_team(s, grid, teams)["top_team"].to_numpy()

@@ -13,8 +13,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import math
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
@@ -149,7 +150,7 @@ def _fail(name: str, line: int, text: str) -> ScenarioError:
     return ScenarioError(f"{name} line {line}: {text}")
 
 
-def _describe(err: dict, cells: dict) -> str:
+def _describe(err: Mapping[str, Any], cells: dict) -> str:
     loc = ".".join(str(x) for x in err["loc"])
     msg = err["msg"].removeprefix("Value error, ")
     if not loc:  # a check across fields names them itself
