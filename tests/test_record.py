@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from models.llm.history import level_lag, observed_staircase
+from models.llm.history import level_lag, observed_checks, observed_staircase
 from models.llm.link import effective_compute, fit_links, mmlu_logit, observed_capability, plot_links
 from models.llm.record import COLUMNS, RECORD_PATH, load_record
 from sim.scenario import ScenarioError
@@ -168,3 +168,11 @@ def test_observed_lag_gpt4_to_claude3_opus_is_11_6_months(record):
     lag, censored = level_lag(s, "openai", "anthropic", gpt4["capability"], until_days=762.0)
     assert not censored
     assert lag == pytest.approx(11.6, abs=0.2)
+
+
+def test_observed_slowest_frontier_follower_matches_gpt4_after_21_5_months(record):
+    # anchors G: DeepSeek-V3 (2024-12-26) matched GPT-4 (2023-03-14) after 21.5 months, the
+    # slowest of the frontier_2023 teams
+    out = observed_checks(record)
+    assert out["lag_slowest_follower_gpt4_months"] == pytest.approx(21.5, abs=0.2)
+    assert out["lag_slowest_follower_gpt4_censored"] == 0

@@ -37,11 +37,17 @@ __all__ = [
     "observed_compute",
     "level_lag",
     "checks",
+    "observed_checks",
     "CHECK_NAMES",
+    "FRONTIER_TEAMS",
 ]
 
 START_DATE = "2022-11-30"  # ChatGPT; t_days = 0
 UNTIL = "2024-12-31"  # the end of the calibration window
+# The teams of the frontier_2023 scenario (issue 9): leader first, then followers; meta and
+# deepseek publish open weights.
+FRONTIER_TEAMS = ("openai", "google", "anthropic", "meta", "deepseek")
+OPEN_WEIGHTS_TEAMS = ("meta", "deepseek")
 DAYS_PER_YEAR = 365.25
 
 
@@ -322,3 +328,22 @@ def checks(
     for team in compute_teams:
         out[f"compute_growth_{team}_x_per_year"] = _compute_growth(compute, team, y23, until_days)
     return out
+
+
+def observed_checks(
+    record: pd.DataFrame | None = None,
+    teams: Sequence[str] = FRONTIER_TEAMS,
+    open_weights_teams: Sequence[str] = OPEN_WEIGHTS_TEAMS,
+    sources: Sequence[str] = (*SCORES, "compute"),
+    until: str = UNTIL,
+) -> dict[str, float]:
+    """:func:`checks` on the observed record (default: the shipped one): ``teams[0]`` leads,
+    the others follow; capabilities from ``sources`` (see :func:`observed_staircase`),
+    compute from :func:`observed_compute`."""
+    from .record import load_record
+
+    rec = load_record() if record is None else record
+    s = observed_staircase(rec, teams, sources=sources)
+    return checks(
+        s, teams[0], list(teams[1:]), list(open_weights_teams), observed_compute(rec, teams), until=until
+    )
