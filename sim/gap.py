@@ -69,6 +69,10 @@ __all__ = [
     "gap_table",
     "window_mean",
     "widened",
+    "months_behind_frontier",
+    "top_team",
+    "share_on_top",
+    "top_team_changes",
 ]
 
 
@@ -98,7 +102,7 @@ GAP_COLUMNS = [
 # ---------------------------------------------------------------------------
 def _records(df: pd.DataFrame, value_col: str) -> dict:
     """{(rep, team): (times, values)} with times sorted ascending (stable, so
-    ties keep input order and the last row wins in ``_step_sample``)."""
+    ties keep input order and the last row wins in ``step_sample``)."""
     d = df[["rep", "team", "t_days", value_col]].copy()
     d["rep"] = d["rep"].astype("int64")
     d["team"] = d["team"].astype(str)
@@ -364,3 +368,155 @@ def widened(
     out = e.merge(l, on=["rep", "follower"], how="outer", sort=True)
     out["widened"] = (out["late"] > out["early"]).fillna(False).astype(bool)
     return out[["rep", "follower", "early", "late", "widened"]].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------
+# the frontier: months behind the best of all other teams, the top spot
+# ---------------------------------------------------------------------------
+# Appended for DESIGN §3.5 ("months behind the frontier"): the same months-behind code as
+# against the leader, with the leader's record replaced by the running maximum of all *other*
+# teams' staircases, so every team (the leader too) has a lag and the top spot can change hands.
+
+FRONTIER_COLUMNS = [
+    "rep",
+    "t_days",
+    "team",
+    "capability",
+    "frontier_capability",
+    "months_behind_frontier",
+    "months_behind_frontier_flag",
+]
+
+
+def _teams_of(staircase: pd.DataFrame, teams: Sequence[str] | None) -> list[str]:
+    present = sorted(staircase["team"].astype(str).unique())
+    if teams is None:
+        return present
+    return sorted({str(t) for t in teams})
+
+
+def months_behind_frontier(
+    staircase: pd.DataFrame, grid_days, teams: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Months each team is behind the frontier formed by all *other* teams, per replication.
+
+    For team X at grid time t with capability c (its staircase sampled at t), the frontier is
+    the running maximum of the union of the other teams' staircases (among ``teams``, default
+    every team in ``staircase``); ``months_behind_frontier`` is ``months_behind`` against that
+    record: (t - first time another team reached >= c) in months, negative when X leads, NaN
+    with ``months_behind_frontier_flag`` (the flags of :func:`months_behind`) when undefined.
+    ``frontier_capability`` is the others' best at t (NaN before their first row).
+
+    Returns DataFrame[rep, t_days, team, capability, frontier_capability,
+    months_behind_frontier, months_behind_frontier_flag] sorted by rep, team, t_days; every rep
+    gets every team of ``teams`` (a team without rows in a rep has flag "no_capability").
+    """
+    _check_columns(staircase, ["rep", "team", "t_days", "capability"], "staircase")
+    grid = _grid(grid_days)
+    names = _teams_of(staircase, teams)
+    recs = _records(staircase, "capability")
+    reps = sorted(int(r) for r in staircase["rep"].unique())
+    empty = (np.empty(0), np.empty(0))
+    n = grid.size
+    parts = []
+    for rep in reps:
+        own = {tm: recs.get((rep, tm), empty) for tm in names}
+        for tm in names:
+            ot = np.concatenate([own[o][0] for o in names if o != tm] + [np.empty(0)])
+            oc = np.concatenate([own[o][1] for o in names if o != tm] + [np.empty(0)])
+            order = np.argsort(ot, kind="stable")
+            ot, oc = ot[order], oc[order]
+            tt, tc = own[tm]
+            fc = step_sample(tt, tc, grid)
+            tau, flag = leader_reach_time(ot, oc, fc)
+            front = step_sample(ot, np.maximum.accumulate(oc) if oc.size else oc, grid)
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "rep": np.full(n, rep, dtype="int64"),
+                        "t_days": grid,
+                        "team": np.full(n, tm, dtype=object),
+                        "capability": fc,
+                        "frontier_capability": front,
+                        "months_behind_frontier": (grid - tau) / DAYS_PER_MONTH,
+                        "months_behind_frontier_flag": flag,
+                    }
+                )
+            )
+    if not parts:
+        return pd.DataFrame({c: [] for c in FRONTIER_COLUMNS})
+    out = pd.concat(parts, ignore_index=True).astype(
+        {"team": str, "months_behind_frontier_flag": str, "capability": "float64"}
+    )
+    out = out.sort_values(["rep", "team", "t_days"], kind="stable")
+    return out[FRONTIER_COLUMNS].reset_index(drop=True)
+
+
+def top_team(
+    staircase: pd.DataFrame, grid_days, teams: Sequence[str] | None = None, atol: float = _ATOL
+) -> pd.DataFrame:
+    """The team on top (highest public capability) at each grid time, per replication.
+
+    Ties (within ``atol``) go to the incumbent: the team that reached its current value
+    first; a remaining tie goes to the first name in sorted order. ``top_team`` is ``""``
+    where no team of ``teams`` has a capability yet. Returns DataFrame[rep, t_days, top_team].
+    """
+    _check_columns(staircase, ["rep", "team", "t_days", "capability"], "staircase")
+    grid = _grid(grid_days)
+    names = _teams_of(staircase, teams)
+    recs = _records(staircase, "capability")
+    reps = sorted(int(r) for r in staircase["rep"].unique())
+    parts = []
+    for rep in reps:
+        caps = np.full((len(names), grid.size), -np.inf)
+        since = np.full((len(names), grid.size), np.inf)
+        for i, tm in enumerate(names):
+            times, values = recs.get((rep, tm), (np.empty(0), np.empty(0)))
+            if times.size == 0:
+                continue
+            idx = np.searchsorted(times, grid, side="right") - 1
+            ok = idx >= 0
+            caps[i, ok] = values[idx[ok]]
+            since[i, ok] = times[idx[ok]]
+        caps = np.where(np.isnan(caps), -np.inf, caps)
+        best = caps.max(axis=0) if names else np.full(grid.size, -np.inf)
+        # among teams at the best value, the earliest arrival; argmin takes the first name on ties
+        contender = np.where(caps >= best - atol, since, np.inf)
+        pick = np.argmin(contender, axis=0) if names else np.zeros(grid.size, dtype=int)
+        label = np.array(names, dtype=object)[pick] if names else np.full(grid.size, "", dtype=object)
+        label = np.where(np.isfinite(best), label, "")
+        parts.append(
+            pd.DataFrame({"rep": np.full(grid.size, rep, dtype="int64"), "t_days": grid, "top_team": label})
+        )
+    if not parts:
+        return pd.DataFrame({"rep": pd.Series([], dtype="int64"), "t_days": [], "top_team": []})
+    out = pd.concat(parts, ignore_index=True).astype({"top_team": str})
+    return out.reset_index(drop=True)
+
+
+def share_on_top(staircase: pd.DataFrame, grid_days, teams: Sequence[str] | None = None) -> pd.DataFrame:
+    """Share of the grid times at which each team is on top (see :func:`top_team`), among the
+    grid times at which some team has a capability; per replication. On a uniform grid this
+    is the share of time. Returns DataFrame[rep, team, share_on_top] (NaN when no team has a
+    capability on the grid)."""
+    top = top_team(staircase, grid_days, teams)
+    names = _teams_of(staircase, teams)
+    rows = []
+    for rep, g in top.groupby("rep", sort=True):
+        defined = g["top_team"] != ""
+        for tm in names:
+            share = float((g.loc[defined, "top_team"] == tm).mean()) if defined.any() else np.nan
+            rows.append({"rep": int(rep), "team": tm, "share_on_top": share})
+    return pd.DataFrame(rows, columns=["rep", "team", "share_on_top"])
+
+
+def top_team_changes(staircase: pd.DataFrame, grid_days, teams: Sequence[str] | None = None) -> pd.DataFrame:
+    """Number of changes of the top team between consecutive grid times (see
+    :func:`top_team`; the first team to have a capability is not a change), per replication.
+    Returns DataFrame[rep, top_team_changes]."""
+    top = top_team(staircase, grid_days, teams)
+    rows = []
+    for rep, g in top.groupby("rep", sort=True):
+        lab = g.loc[g["top_team"] != "", "top_team"].to_numpy()
+        rows.append({"rep": int(rep), "top_team_changes": int(np.sum(lab[1:] != lab[:-1]))})
+    return pd.DataFrame(rows, columns=["rep", "top_team_changes"])
