@@ -121,6 +121,17 @@ def test_the_spec_is_a_strict_scenario_field_that_round_trips():
     assert Scenario.model_validate(s.model_dump(mode="json")) == s
 
 
+def test_a_resolved_spec_set_on_a_scenario_keeps_its_particles(posterior_file):
+    # what scenario loading does: validate the section, then resolve it against the file's folder
+    class Scenario(Strict):
+        uncertain: UncertainSpec | None = None
+
+    s = Scenario.model_validate({"uncertain": {"posterior": posterior_file.name}})
+    s.uncertain = s.uncertain.resolve(posterior_file.parent)  # validate_assignment is on
+    posterior_file.unlink()
+    assert "world.hazard_sigma" in draw(s.uncertain, SEED, 0)
+
+
 @pytest.mark.parametrize(
     "raw, message",
     [
