@@ -288,7 +288,8 @@ def main(argv=None) -> int:
     print(f"3. Plain SimPy, same events ({n_slots} processes looping on timeouts, pre-drawn delays):")
     print(f"   {plain_s * 1e3:.2f} ms/rep, {plain_s / ev_per_rep * 1e6:.2f} us/event")
     print(
-        f"   ratio model / plain SimPy = {ratio:.1f}  (target <= {TARGET_RATIO:g}: {verdict(ratio <= TARGET_RATIO)})"
+        f"   ratio model / plain SimPy = {ratio:.1f}  "
+        f"(target <= {TARGET_RATIO:g}: {verdict(ratio <= TARGET_RATIO)})"
     )
     print(
         "   The ratio is the model's own work per event on top of SimPy's scheduling: planning runs,\n"
@@ -344,7 +345,8 @@ def main(argv=None) -> int:
         + (f"; sampled sum of the process tree every 0.1 s: {sampled_mb:.0f} MB" if sampled_mb else "")
     )
     print(
-        "   (MB = MiB; ru_maxrss is in KiB on Linux; a forked child's RSS counts pages shared with the parent)"
+        "   (MB = MiB; ru_maxrss is in KiB on Linux; "
+        "a forked child's RSS counts pages shared with the parent)"
     )
 
     cli = run_store_child(R, 2)

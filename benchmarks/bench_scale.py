@@ -133,7 +133,8 @@ def main(argv=None) -> int:
     print(f"speedup 2 vs 1 workers {speedup:.2f}x: {verdict('speedup_2_vs_1', speedup)}")
     print(f"Dask / local pool      {dask_ratio:.2f}x: {verdict('dask_vs_local', dask_ratio)}")
     print(
-        f"RSS {args.reps_mem_large} / {args.reps_mem_small} reps  {rss_ratio:.2f}x: {verdict('rss_ratio', rss_ratio)}"
+        f"RSS {args.reps_mem_large} / {args.reps_mem_small} reps  {rss_ratio:.2f}x: "
+        f"{verdict('rss_ratio', rss_ratio)}"
     )
     figures = {
         "scenario": SCENARIO,

@@ -52,8 +52,8 @@ from pydantic import ValidationError
 
 from .distributions import Distribution, parse_distribution
 from .priors import AbcSettings, Priors
-from .scenario import ScenarioError
 from .uncertain import WEIGHT, load_posterior
+from .validation import ScenarioError
 
 __all__ = ["calibrate", "Posterior", "require_pyabc"]
 

@@ -359,7 +359,7 @@ def _add_common(p, reps_help: str, store: bool = True) -> None:
         p.add_argument(
             "--resume",
             metavar="DIR",
-            help="continue the interrupted store in DIR (same command line) without recomputing finished parts",
+            help="continue the store in DIR (same command line) without recomputing finished parts",
         )
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.add_argument("--no-plots", action="store_true", help="write no figures")

@@ -31,7 +31,7 @@ import numpy as np
 import scipy.stats as st
 from pydantic import Field, TypeAdapter, ValidationError, model_validator
 
-from .scenario import ScenarioError, Strict
+from .validation import ScenarioError, Strict
 
 __all__ = [
     "Uniform",

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
-from .scenario import ScenarioError
+from .validation import ScenarioError
 
 __all__ = ["LocalExecutor", "DaskExecutor", "make_executor"]
 

@@ -361,11 +361,11 @@ def widened(
         t = gap["t_days"].to_numpy(dtype=float)
         t_end = np.nanmax(t) if t.size else np.nan
         mask = (t > t_end - 12 * DAYS_PER_MONTH) & (t <= t_end)
-        l = _window_mean_mask(gap, mask, "months_behind")
+        lt = _window_mean_mask(gap, mask, "months_behind")
     else:
-        l = window_mean(gap, late[0], late[1])
-    l = l.rename(columns={"months_behind": "late"})
-    out = e.merge(l, on=["rep", "follower"], how="outer", sort=True)
+        lt = window_mean(gap, late[0], late[1])
+    lt = lt.rename(columns={"months_behind": "late"})
+    out = e.merge(lt, on=["rep", "follower"], how="outer", sort=True)
     out["widened"] = (out["late"] > out["early"]).fillna(False).astype(bool)
     return out[["rep", "follower", "early", "late", "widened"]].reset_index(drop=True)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .scenario import ScenarioError, describe_error
+from .validation import ScenarioError, describe_error
 
 #: Local worker processes at most (a 2-core machine gains nothing past a few;
 #: thousands would fork until the machine stalls).

@@ -29,7 +29,7 @@ from typing import Any
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from .distributions import Distribution, parse_distribution
-from .scenario import ScenarioError, Strict, _describe
+from .validation import ScenarioError, Strict, _describe
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -231,7 +231,7 @@ def build_tables(params, outs: list, reps: list[int]) -> dict[str, pd.DataFrame]
     first = outs[0]
     events = first.events.schema.frame([r for o in outs for r in o.events.rows])
     states = first.states.schema.frame([r for o in outs for r in o.states.rows])
-    teams = list(states["team"].cat.categories)
+    teams = sorted(params.teams)  # the contract: every model names its teams
     history = first.history
     horizon = params.years * DAYS_PER_YEAR
     grid = np.arange(0.0, horizon + 1e-9, params.run.grid_days)
@@ -241,7 +241,9 @@ def build_tables(params, outs: list, reps: list[int]) -> dict[str, pd.DataFrame]
         columns=["rep", "team", "t_days", "capability"],
     ).astype({"rep": "int64", "t_days": "float64", "capability": "float64"})
     hist["team"] = pd.Categorical(hist["team"], categories=teams)
-    staircase = pd.concat([hist, states[["rep", "team", "t_days", "capability"]]], ignore_index=True)
+    own = states[["rep", "team", "t_days", "capability"]].astype({"team": str})
+    own["team"] = pd.Categorical(own["team"], categories=teams)
+    staircase = pd.concat([hist, own], ignore_index=True)
     staircase = staircase.sort_values(["rep", "team", "t_days"], kind="stable")
     # One row per change of a public best (state rows repeat it after every run).
     same = (

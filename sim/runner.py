@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import headline, registry
+from . import headline, registry, uncertain
 from . import scenario as scenario_mod
 from .executors import make_executor
 from .model import check_output
@@ -64,18 +64,42 @@ class _Batch:
     part: tuple[str, str] | None  # (parts folder, part key): the worker writes the tables itself
 
 
+def rep_params(params, seed: int, rep: int):
+    """The params replication ``rep`` runs with, and the values it drew.
+
+    Without an ``[uncertain]`` section, ``params`` itself and ``{}``. With one,
+    each replication draws its own values from its own stream
+    (:func:`sim.uncertain.draw`), so the bands of a run carry parameter
+    uncertainty, and rep r draws the same values whatever the executor.
+    """
+    if params.uncertain is None:
+        return params, {}
+    drawn = uncertain.draw(params.uncertain, seed, rep)
+    data = params.model_dump(mode="json", exclude={"uncertain"})
+    try:
+        return scenario_mod.load(data, drawn), drawn
+    except ScenarioError as exc:
+        raise ScenarioError(
+            f"uncertain: replication {rep} drew a value the scenario refuses: {exc}"
+        ) from None
+
+
 def _run_batch(job: _Batch) -> dict:
     """Reps ``[lo, hi)`` of one point: their tables and per-rep headline figures."""
     params = job.params
     model = registry.get_model(params.model)
     horizon = model.time_unit.from_days(params.years * DAYS_PER_YEAR)
-    outs = []
+    outs, drawn = [], []
     for rep in range(job.lo, job.hi):
-        out = model.simulate(params, Streams(job.seed, rep), horizon)
+        p, values = rep_params(params, job.seed, rep)
+        out = model.simulate(p, Streams(job.seed, rep), horizon)
         if rep == job.lo:  # one check a batch: the schemas do not change between reps
-            check_output(model, params, out)
+            check_output(model, p, out)
         outs.append(out)
+        drawn.append({"rep": rep, **values})
     tables = build_tables(params, outs, list(range(job.lo, job.hi)))
+    if params.uncertain is not None:  # what each replication drew: params.parquet
+        tables["params"] = pd.DataFrame(drawn).astype({"rep": "int64"})
     metrics = headline.rep_metrics(tables["gap"], params.years, job.at_year, model.headline.column)
     res = {"metrics": metrics, "history": [list(h) for h in outs[0].history], "tables": {}, "written": ()}
     if job.keep_tables:

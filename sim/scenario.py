@@ -15,24 +15,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic import BaseModel, Field, ValidationError, create_model, model_validator
 
 from . import registry
+from .uncertain import UncertainSpec
+from .validation import ScenarioError, Strict, describe_error
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
-
-
-class ScenarioError(ValueError):
-    """A scenario could not be found, read or validated (one-line message)."""
-
-
-class Strict(BaseModel):
-    """Base for scenario sections: unknown keys are errors, never ignored."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
 def per_area(name: str, areas, module: str, upper: float | None = None) -> type[Strict]:
@@ -65,6 +57,9 @@ class ScenarioBase(Strict):
     years: float = Field(gt=0, le=100, description="simulated horizon (years)")
     leader: str = Field(description="team the followers are measured against")
     run: RunSettings = RunSettings()
+    uncertain: UncertainSpec | None = Field(
+        None, description="parameters each replication draws (distributions or a posterior file)"
+    )
 
     @model_validator(mode="after")
     def _leader_is_a_team(self):
@@ -177,26 +172,6 @@ def apply_overrides(data: dict, overrides: Mapping[str, Any]) -> dict:
     return data
 
 
-def _describe(err: dict) -> str:
-    loc = ".".join(str(x) for x in err["loc"])
-    if not loc:  # a check across fields: its message names them
-        return err["msg"].removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        return f"{loc}: unknown key (value {err['input']!r}); check the spelling against 'python -m sim show'"
-    if err["type"] == "value_error" and isinstance(err["input"], dict):  # a check across a section's fields
-        return f"{loc}: {err['msg'].removeprefix('Value error, ')}"
-    if err["type"] == "missing":
-        return f"{loc}: missing; this field is required"
-    return f"{loc}: {err['input']!r} is not allowed: {err['msg']}"
-
-
-def describe_error(exc: ValidationError) -> str:
-    """One line for a pydantic validation error: its first problem, and how many more."""
-    errs = exc.errors()
-    more = f" (and {len(errs) - 1} more problem(s))" if len(errs) > 1 else ""
-    return _describe(errs[0]) + more
-
-
 def validate(data: dict):
     """Validate raw scenario data with its model's schema; returns the params object."""
     model_name = data.get("model")
@@ -215,11 +190,21 @@ def validate(data: dict):
 
 
 def load(scenario: str | Path | Mapping, overrides: Mapping[str, Any] | None = None):
-    """Load, override and validate a scenario (name, path, or a dict of raw data)."""
+    """Load, override and validate a scenario (name, path, or a dict of raw data).
+
+    A relative path in the scenario (its ``[uncertain]`` posterior) resolves
+    against the scenario file's folder.
+    """
+    folder = None
     if isinstance(scenario, Mapping):
         data = dict(scenario)
     elif isinstance(scenario, BaseModel):
         data = scenario.model_dump(mode="json")
     else:
-        data = read_toml(find_scenario(scenario))
-    return validate(apply_overrides(resolve_base(data), overrides or {}))
+        path = find_scenario(scenario)
+        folder = path.parent
+        data = read_toml(path)
+    params = validate(apply_overrides(resolve_base(data), overrides or {}))
+    if params.uncertain is not None:
+        params.uncertain = params.uncertain.resolve(folder)
+    return params

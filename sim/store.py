@@ -31,7 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .scenario import ScenarioError
+from .validation import ScenarioError
 
 MANIFEST = "manifest.json"
 PARTS = "parts"

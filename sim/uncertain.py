@@ -31,8 +31,9 @@ from pydantic import PrivateAttr, RootModel, model_validator
 from pydantic_core import PydanticCustomError
 
 from .distributions import Distribution, parse_distribution
-from .scenario import ScenarioError
+from .knowhow import pick_in_proportion
 from .streams import Streams
+from .validation import ScenarioError
 
 __all__ = ["UncertainSpec", "load_posterior", "draw", "parse_uncertain"]
 
@@ -186,9 +187,7 @@ def draw(spec: UncertainSpec, seed: int, rep: int) -> dict[str, float]:
     out: dict[str, float] = {}
     particles = spec.particles()
     if particles is not None:
-        u = streams.generator("uncertain", POSTERIOR_KEY).random()
-        cum = np.cumsum(particles[WEIGHT].to_numpy())
-        i = min(int(np.searchsorted(cum, u * cum[-1], side="right")), len(cum) - 1)
+        i = pick_in_proportion(streams.generator("uncertain", POSTERIOR_KEY), particles[WEIGHT].to_numpy())
         row = particles.iloc[i]
         out.update({c: float(row[c]) for c in particles.columns if c != WEIGHT})
     for key in sorted(spec.distributions):

@@ -121,7 +121,9 @@ def test_same_seed_gives_identical_fab_tables():
 
 
 def test_trace_steps_adds_one_row_per_lot_step():
-    res = sim.run(tiny(), reps=1, years=0.05, options=sim.RunOptions(progress=False), overrides={"trace": "steps"})
+    res = sim.run(
+        tiny(), reps=1, years=0.05, options=sim.RunOptions(progress=False), overrides={"trace": "steps"}
+    )
     ev = res.events
     steps = ev[ev["kind"] == "step"]
     assert len(steps) > 0
@@ -210,7 +212,13 @@ def test_changing_the_follower_leaves_the_leaders_lots_in_its_own_fab_unchanged(
     )
     two_fabs["teams"]["leader"]["fab"], two_fabs["teams"]["follower"]["fab"] = "a", "b"
     base = sim.run(two_fabs, reps=1, years=0.1, options=sim.RunOptions(progress=False))
-    other = sim.run(two_fabs, reps=1, years=0.1, options=sim.RunOptions(progress=False), overrides={"teams.follower.diagnosis": 0.0})
+    other = sim.run(
+        two_fabs,
+        reps=1,
+        years=0.1,
+        options=sim.RunOptions(progress=False),
+        overrides={"teams.follower.diagnosis": 0.0},
+    )
     lead = [r.events[r.events["team"] == "leader"].reset_index(drop=True) for r in (base, other)]
     pd.testing.assert_frame_equal(*lead)
     fol = [r.trajectories[r.trajectories["team"] == "follower"]["fixes"].iloc[-1] for r in (base, other)]

@@ -14,7 +14,9 @@ VARY = "teams.late_follower.prep_days"
 def crn_sweep(tmp_path_factory):
     out = tmp_path_factory.mktemp("crn") / "sw"
     options = RunOptions(out=out, progress=False)
-    res = sweep.run_sweep("chatgpt_race", [f"{VARY}=5,30,60"], reps=3, years=2, seed=4, figures=False, options=options)
+    res = sweep.run_sweep(
+        "chatgpt_race", [f"{VARY}=5,30,60"], reps=3, years=2, seed=4, figures=False, options=options
+    )
     return res, out
 
 

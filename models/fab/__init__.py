@@ -28,7 +28,7 @@ class FabModel(Model):
         return simulate(params, streams, horizon)
 
     def example(self) -> dict:
-        return {"base": "fab_5nm_race", "name": "fab_example", "years": 0.05, "run": {"reps": 2}}
+        return {"base": "fab_5nm_race", "name": "fab_example", "years": 0.15, "run": {"reps": 1}}
 
     def figures(self, results) -> dict:
         from .plots import figures as make  # plotting loads only when asked

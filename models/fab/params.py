@@ -26,7 +26,10 @@ class Route(Strict):
 
     csv: str | None = Field(
         None,
-        description="CSV with columns tool_group, area, minutes, defect_weight (one row per step, in order); relative paths are from the scenario folder",
+        description=(
+            "CSV with columns tool_group, area, minutes, defect_weight (one row per step, in order); "
+            "relative paths are from the scenario folder"
+        ),
     )
     steps: int = Field(500, ge=1, description="steps of a synthetic route")
     tool_groups: int = Field(100, ge=1, description="tool groups of a synthetic route")
@@ -109,7 +112,7 @@ class Fab(Strict):
     release_cv2: float = Field(
         0.0,
         ge=0,
-        description="squared coefficient of variation of production inter-release times (0 uniform, 1 Poisson)",
+        description="squared coefficient of variation of production inter-release times (0: even, 1: Poisson)",
     )
     process_cv2: float = Field(
         0.0,
@@ -121,7 +124,10 @@ class Fab(Strict):
     )
     learning_team: str | None = Field(
         None,
-        description="team whose know-how production lots carry and who learns from their scrapped wafers (volume learning); None: production is load only",
+        description=(
+            "team whose know-how production lots carry and who learns from their scrapped wafers "
+            "(volume learning); None: production is load only"
+        ),
     )
     production_analyses_per_lot: float = Field(
         0.2,

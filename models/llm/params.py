@@ -137,7 +137,10 @@ class Team(Strict):
     decision_quality: float = Field(1.0, ge=0, le=1)
     policy: Literal["step", "jump", "hold"] = Field(
         "step",
-        description="step: just past its largest run; jump: as far as compute allows; hold: repeat its largest run (reliability testing)",
+        description=(
+            "step: just past its largest run; jump: as far as compute allows; "
+            "hold: repeat its largest run (reliability testing)"
+        ),
     )
     step_factor: float = Field(2.5, gt=1)
     jump_factor: float = Field(10.0, gt=1)

@@ -13,7 +13,9 @@ import sim
 @pytest.fixture(scope="module")
 def race():
     # Half a year: each team finishes ~20 experimental lots of 25 wafers per replication.
-    return sim.run("fab_5nm_race", reps=2, years=0.5, seed=11, options=sim.RunOptions(workers=2, progress=False))
+    return sim.run(
+        "fab_5nm_race", reps=2, years=0.5, seed=11, options=sim.RunOptions(workers=2, progress=False)
+    )
 
 
 def _lots(res, team):

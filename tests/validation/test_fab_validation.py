@@ -23,9 +23,9 @@ import simpy
 from models.fab import yield_model
 from models.fab.line import FabLine
 from models.fab.params import AREAS, WAFERS_PER_LOT, Fab
-from models.fab.tables import EVENTS
 from models.fab.route import Route
 from models.fab.simulate import FabSim
+from models.fab.tables import EVENTS
 from models.fab.world import SCRAP, ProcessWorld
 from sim.knowhow import FailureModes
 from sim.recorder import Recorder

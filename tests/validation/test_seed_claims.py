@@ -15,7 +15,9 @@ REPS, SEED = 100, 20221130
 
 @pytest.fixture(scope="module")
 def race():
-    return sim.run("chatgpt_race", reps=REPS, seed=SEED, years=4, options=sim.RunOptions(workers=2, progress=False))
+    return sim.run(
+        "chatgpt_race", reps=REPS, seed=SEED, years=4, options=sim.RunOptions(workers=2, progress=False)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +92,9 @@ def end_capability_gap(res, start_month, end_month):
 
 @pytest.fixture(scope="module")
 def step_vs_burn():
-    return sim.run("step_by_step_vs_burn_money", reps=REPS, seed=13, options=sim.RunOptions(workers=2, progress=False))
+    return sim.run(
+        "step_by_step_vs_burn_money", reps=REPS, seed=13, options=sim.RunOptions(workers=2, progress=False)
+    )
 
 
 def test_s13_stepping_ends_with_a_smaller_gap_than_burning_money(step_vs_burn):
@@ -130,7 +134,9 @@ def test_s12_the_gap_jumps_when_the_leader_stops_publishing():
 
 @pytest.fixture(scope="module")
 def talent():
-    return sim.run("talent_and_decisions", reps=REPS, seed=10, options=sim.RunOptions(workers=2, progress=False))
+    return sim.run(
+        "talent_and_decisions", reps=REPS, seed=10, options=sim.RunOptions(workers=2, progress=False)
+    )
 
 
 def test_s10_equal_compute_does_not_close_the_gap(talent):
