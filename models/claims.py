@@ -419,12 +419,11 @@ def where_s14_holds(reps=50, seed=20221130, workers=2):
             blind = _run(
                 "chatgpt_race", reps, seed, workers, base + (("teams.late_follower.diagnosis", 0.0),)
             )
+
             def late(r):
                 g = window_mean(r.gap, 30, 36, value="capability_gap").set_index(["rep", "follower"])
                 return g.capability_gap.xs("late_follower", level="follower")
 
-                .capability_gap.xs("late_follower", level="follower")
-            )
             rows.append(
                 {
                     "world.exposure_slope": slope,

@@ -112,7 +112,7 @@ class Fab(Strict):
     release_cv2: float = Field(
         0.0,
         ge=0,
-        description="squared coefficient of variation of production inter-release times (0: even, 1: Poisson)",
+        description="squared coefficient of variation of inter-release times (0: even, 1: Poisson)",
     )
     process_cv2: float = Field(
         0.0,
