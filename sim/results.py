@@ -222,20 +222,13 @@ def _categorical(df: pd.DataFrame, columns, categories) -> pd.DataFrame:
     return df
 
 
-def build_tables(params, outs: list, reps: list[int]) -> dict[str, pd.DataFrame]:
-    """The tables of some replications (``outs``: their :class:`~sim.model.SimOutput`, in
-    rep order): ``events``, ``trajectories``, ``gap``, ``staircase`` and the model's
-    own tables. Every table is per replication, so the tables of consecutive batches
-    concatenate to those of the whole run; categorical columns share their
-    categories (the schemas'), so they concatenate as categoricals."""
-    first = outs[0]
-    events = first.events.schema.frame([r for o in outs for r in o.events.rows])
-    states = first.states.schema.frame([r for o in outs for r in o.states.rows])
-    teams = sorted(params.teams)  # the contract: every model names its teams
-    history = first.history
-    horizon = params.years * DAYS_PER_YEAR
-    grid = np.arange(0.0, horizon + 1e-9, params.run.grid_days)
-    trajectories = on_grid(states.drop_duplicates(["rep", "team", "t_days"], keep="last"), grid)
+def staircase_of(states: pd.DataFrame, history, reps: list[int], teams: list[str]) -> pd.DataFrame:
+    """The public-best staircase: one row per change of a team's public capability
+    (``rep, team, t_days, capability``), its ``history`` before the start included.
+
+    ``states`` are a model's state rows (``rep, team, t_days, capability``, ...) of
+    the replications ``reps``; ``teams`` are the categories of ``team``.
+    """
     hist = pd.DataFrame(
         [(rep, h.team, h.t_days, h.capability) for rep in reps for h in history],
         columns=["rep", "team", "t_days", "capability"],
@@ -251,7 +244,23 @@ def build_tables(params, outs: list, reps: list[int]) -> dict[str, pd.DataFrame]
         & (staircase["team"] == staircase["team"].shift())
         & (staircase["capability"] == staircase["capability"].shift())
     )
-    staircase = staircase[~same].reset_index(drop=True)
+    return staircase[~same].reset_index(drop=True)
+
+
+def build_tables(params, outs: list, reps: list[int]) -> dict[str, pd.DataFrame]:
+    """The tables of some replications (``outs``: their :class:`~sim.model.SimOutput`, in
+    rep order): ``events``, ``trajectories``, ``gap``, ``staircase`` and the model's
+    own tables. Every table is per replication, so the tables of consecutive batches
+    concatenate to those of the whole run; categorical columns share their
+    categories (the schemas'), so they concatenate as categoricals."""
+    first = outs[0]
+    events = first.events.schema.frame([r for o in outs for r in o.events.rows])
+    states = first.states.schema.frame([r for o in outs for r in o.states.rows])
+    teams = sorted(params.teams)  # the contract: every model names its teams
+    horizon = params.years * DAYS_PER_YEAR
+    grid = np.arange(0.0, horizon + 1e-9, params.run.grid_days)
+    trajectories = on_grid(states.drop_duplicates(["rep", "team", "t_days"], keep="last"), grid)
+    staircase = staircase_of(states, first.history, reps, teams)
     spend = states[["rep", "team", "t_days", "spend_usd"]]
     gap = gap_mod.gap_table(staircase, grid, params.leader, spend=spend)
     gap = _categorical(gap, ["follower", "leader"], teams)

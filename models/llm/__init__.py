@@ -25,6 +25,14 @@ class LLMModel(Model):
     def example(self) -> dict:
         return {"base": "chatgpt_race", "name": "llm_example", "years": 1.0, "run": {"reps": 2}}
 
+    def backtest(self, params: LLMParams):
+        """The record of a scenario with a ``[backtest]`` section (:mod:`models.llm.backtest`)."""
+        if params.backtest is None:
+            return None
+        from .backtest import RaceBacktest
+
+        return RaceBacktest(params)
+
     def levers(self, params: LLMParams) -> dict:
         """Each follower's main levers: dotted key -> (low, high, step)."""
         out = {}

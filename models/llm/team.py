@@ -36,6 +36,7 @@ class Plan:
     priority: float
     cost_usd: float  # estimate, before interruptions
     prep_days: float
+    flop: float  # physical training FLOP planned (GPU-days x FLOP/s x MFU)
 
 
 @dataclass
@@ -99,7 +100,7 @@ class LLMTeam:
         target = self.largest_run + math.log10(factor)
         if p.catchup.toward_leader:
             # A follower knows the leader's public level can be reached.
-            leader = self.race.leader_public()
+            leader = self.race.proof_level(self)
             target = max(target, min(leader, self.largest_run + math.log10(p.catchup.toward_factor)))
         if p.policy == "jump":
             target = math.inf  # as far as its compute allows
@@ -128,7 +129,15 @@ class LLMTeam:
             days, prep = e.run_days, 0.0
         gpus = gpu_days / days
         units = min(c.units, max(1, math.ceil(gpus / gpus_cluster * c.units - 1e-9)))
-        return Plan(kind, level, gpus, days, units, p.priority, gpus * days * c.cost_per_gpu_day, prep)
+        flop = (
+            gpus
+            * days
+            * SECONDS_PER_DAY
+            * p.mfu
+            * c.flops_per_gpu
+            * c.hardware_growth_per_year ** (t_days / DAYS_PER_YEAR)
+        )
+        return Plan(kind, level, gpus, days, units, p.priority, gpus * days * c.cost_per_gpu_day, prep, flop)
 
     # -- a run ------------------------------------------------------------------
     def execute(self, env, plan: Plan, wait_days: float):
@@ -170,8 +179,8 @@ class LLMTeam:
             return 0.0
         n_eff = total * total / float(np.dot(other, other))
         ep = self.p.catchup.existence_proof
-        if ep > 0 and self.name != self.race.params.leader:
-            k = int(np.searchsorted(self._onset, self.race.leader_public(), side="right"))
+        if ep > 0 and (self.name != self.race.params.leader or self.p.catchup.from_all_teams):
+            k = int(np.searchsorted(self._onset, self.race.proof_level(self), side="right"))
             n_eff *= 1.0 - ep * float(other[:k].sum()) / total  # other[:k] may be shorter: fine
         return n_eff
 
@@ -211,7 +220,7 @@ class LLMTeam:
                 self.internal_best = capability
                 overstated = (1.0 - eval_maturity) * (loss + self.p.eval_optimism)
                 self.race.schedule_release(
-                    self, t_days + self.p.release_lag_days, capability, capability + overstated
+                    self, t_days + self.p.release_lag_days, capability, capability + overstated, plan.flop
                 )
         self.race.events.add(
             rep=self.race.rep,
@@ -230,6 +239,7 @@ class LLMTeam:
             mode=int(out.cause),
             identified=identified,
             interruptions=out.interruptions,
+            compute_flop=plan.flop,
         )
         self.race.record_state(self, t_days)
 
