@@ -23,15 +23,15 @@ from .record import CUTOFF, load_record
 
 #: What each check measures (units in the names: months, share, count, x per year).
 DESCRIPTIONS = {
-    "lag_first_follower_gpt35_months": "months from GPT-3.5 level (leader at t=0) to the first follower there",
+    "lag_first_follower_gpt35_months": "months from GPT-3.5 level (leader at t=0) to the first follower",
     "lag_median_follower_gpt35_months": "median follower's months to GPT-3.5 level",
-    "lag_first_follower_gpt4_months": "months from GPT-4 (leader's first release) to the first follower there",
+    "lag_first_follower_gpt4_months": "months from GPT-4 (leader's first release) to the first follower",
     "lag_median_follower_gpt4_months": "median follower's months to GPT-4 level",
     "lag_slowest_follower_gpt4_months": "slowest follower's months to GPT-4 level (censored at the cut-off)",
     "frontier_months_strongest_follower_2023": "strongest follower's mean months behind the frontier, 2023",
     "frontier_months_strongest_follower_2024": "strongest follower's mean months behind the frontier, 2024",
-    "frontier_months_open_weights_2024h1": "best open-weights team's mean months behind the frontier, H1 2024",
-    "frontier_months_open_weights_2024h2": "best open-weights team's mean months behind the frontier, H2 2024",
+    "frontier_months_open_weights_2024h1": "best open-weights team's months behind the frontier, 2024 H1",
+    "frontier_months_open_weights_2024h2": "best open-weights team's months behind the frontier, 2024 H2",
     "leader_share_on_top_2023_2024": "share of 2023-2024 the leader is the top team",
     "top_team_changes_2023_2024": "changes of the top team in 2023-2024",
     "compute_growth_leader_x_per_year": "leader's largest training compute to date, growth per year",

@@ -58,7 +58,7 @@ class World(Strict):
     catchup_scale: float = Field(
         1.0,
         ge=0,
-        description="multiplies every team's papers_per_year and hires_per_year: the world's pace of diffusion",
+        description="multiplies every team's papers_per_year and hires_per_year (the pace of diffusion)",
     )
 
     @model_validator(mode="after")
