@@ -247,6 +247,19 @@ def staircase_of(states: pd.DataFrame, history, reps: list[int], teams: list[str
     return staircase[~same].reset_index(drop=True)
 
 
+def frontier_table(staircase: pd.DataFrame, grid: np.ndarray, teams: list[str]) -> pd.DataFrame:
+    """Per team and grid time: months behind the frontier (the best public record of all
+    *other* teams, :func:`sim.gap.months_behind_frontier`; the leader has one too) and
+    whether the team is on top (:func:`sim.gap.top_team`)."""
+    fr = gap_mod.months_behind_frontier(staircase, grid, teams)
+    top = gap_mod.top_team(staircase, grid, teams)
+    fr = fr.merge(top, on=["rep", "t_days"], how="left")
+    fr["on_top"] = (fr["team"] == fr["top_team"]).astype(bool)
+    fr = fr[["rep", "t_days", "team", "months_behind_frontier", "months_behind_frontier_flag", "on_top"]]
+    fr = _categorical(fr, ["team"], teams)
+    return _categorical(fr, ["months_behind_frontier_flag"], FLAGS)
+
+
 def build_tables(params, outs: list, reps: list[int]) -> dict[str, pd.DataFrame]:
     """The tables of some replications (``outs``: their :class:`~sim.model.SimOutput`, in
     rep order): ``events``, ``trajectories``, ``gap``, ``staircase`` and the model's
@@ -263,9 +276,21 @@ def build_tables(params, outs: list, reps: list[int]) -> dict[str, pd.DataFrame]
     staircase = staircase_of(states, first.history, reps, teams)
     spend = states[["rep", "team", "t_days", "spend_usd"]]
     gap = gap_mod.gap_table(staircase, grid, params.leader, spend=spend)
+    frontier = frontier_table(staircase, grid, teams)
+    gap = gap.merge(
+        frontier[["rep", "t_days", "team", "months_behind_frontier"]].rename(columns={"team": "follower"}),
+        on=["rep", "t_days", "follower"],
+        how="left",
+    )
     gap = _categorical(gap, ["follower", "leader"], teams)
     gap = _categorical(gap, ["months_behind_flag"], FLAGS)
-    tables = {"events": events, "trajectories": trajectories, "gap": gap, "staircase": staircase}
+    tables = {
+        "events": events,
+        "trajectories": trajectories,
+        "gap": gap,
+        "staircase": staircase,
+        "frontier": frontier,
+    }
     for name, rec in first.tables.items():
         tables[name] = rec.schema.frame([r for o in outs for r in o.tables[name].rows])
     return tables
