@@ -98,9 +98,14 @@ class Race:
 
     # -- public levels ----------------------------------------------------------
     def leader_public(self) -> float:
+        """The leader's public best capability now (log10 effective FLOP)."""
         return self.leader.public_best
 
     def schedule_release(self, team: LLMTeam, t_days: float, capability: float, measured: float):
+        """Release ``capability`` (true) and ``measured`` (self-reported) for ``team`` at
+        ``t_days`` (days), if it beats the team's public best by then.
+        """
+
         def release():
             yield self.env.timeout(max(0.0, t_days - self.env.now))
             if capability > team.public_best:
@@ -194,6 +199,7 @@ class Race:
 
     # -- recording ---------------------------------------------------------------
     def record_state(self, team: LLMTeam, t_days: float):
+        """Add one ``states`` row for ``team`` at ``t_days`` (days)."""
         self.states.add(
             rep=self.rep,
             t_days=t_days,
