@@ -48,8 +48,10 @@ def documented_modules(root: Path) -> list[griffe.Module]:
             return
         out.append(module)
         for name in sorted(module.modules):
-            if not name.startswith("_"):
-                walk(module.modules[name])
+            sub = module.members[name]
+            # a module imported by name (`from . import x`) is an alias, documented where it lives
+            if not name.startswith("_") and not sub.is_alias:
+                walk(sub)
 
     for package in load_packages(root).values():
         walk(package)
