@@ -112,10 +112,12 @@ class Posterior:
 
     @property
     def keys(self) -> list[str]:
+        """The calibrated dotted keys (every particle column but ``weight``), in column order."""
         return [c for c in self.particles.columns if c != WEIGHT]
 
     @property
     def weights(self) -> np.ndarray:
+        """The particles' importance weights, in particle order."""
         return self.particles[WEIGHT].to_numpy(dtype=float)
 
     @property

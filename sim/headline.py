@@ -65,6 +65,7 @@ def headline_window(years: float, at_year: float = DEFAULT_AT_YEAR) -> tuple[flo
 
 
 def headline_label(years: float, at_year: float = DEFAULT_AT_YEAR) -> str:
+    """The headline metric in words, e.g. ``months behind, mean over months 54-60``."""
     lo, hi = headline_window(years, at_year)
     return f"months behind, mean over months {lo:g}-{hi:g}"
 

@@ -141,6 +141,7 @@ class Recorder:
 
     @property
     def columns(self) -> tuple[str, ...]:
+        """The schema's column names, in order."""
         return self.schema.names
 
     def add(self, **fields) -> None:

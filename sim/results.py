@@ -19,6 +19,9 @@ FILES = ("events.parquet", "trajectories.parquet", "gap.parquet", "summary.json"
 
 
 def package_version() -> str:
+    """The installed ``rdgap`` version, or ``0+unknown`` when run from a source tree
+    that is not installed (written into every ``summary.json`` and manifest).
+    """
     try:
         return version("rdgap")
     except PackageNotFoundError:  # running from a source tree
@@ -52,6 +55,9 @@ class Results:
 
     @classmethod
     def from_tables(cls, tables: dict, summary: dict, metrics=None) -> Results:
+        """Results from a dict of tables: the four core ones (``events``, ``trajectories``,
+        ``gap``, ``staircase``) become attributes, any others the model's ``tables``.
+        """
         extra = {k: v for k, v in tables.items() if k not in cls.CORE}
         return cls(
             tables["events"],
@@ -65,6 +71,7 @@ class Results:
 
     @property
     def start_date(self) -> str:
+        """The scenario's calendar date of ``t_days = 0`` (ISO string)."""
         return self.summary["start_date"]
 
     @property
@@ -81,6 +88,9 @@ class Results:
         return pd.DataFrame(self.summary["followers"]).set_index("follower")
 
     def milestones(self) -> pd.DataFrame:
+        """The leader's labelled history and releases (``t_days``, ``capability``, ``label``),
+        marked on the capability plot.
+        """
         h = pd.DataFrame(self.summary["history"], columns=["team", "t_days", "capability", "label"])
         return h[h["team"] == self.summary["leader"]][["t_days", "capability", "label"]]
 

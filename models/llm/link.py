@@ -106,6 +106,7 @@ class LinkFit:
         return self.intercept + self.slope * _transform(self.score, values)
 
     def describe(self) -> str:
+        """The fit in one line: the formula, rows fitted, RMSE (orders of magnitude) and r."""
         x = "logit((mmlu-0.25)/0.75)" if self.score == "mmlu" else self.score
         return (
             f"{self.score}: capability = {self.intercept:.3f} + {self.slope:.4f} * {x}; "

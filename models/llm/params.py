@@ -69,12 +69,20 @@ class World(Strict):
 
 
 class Algorithms(Strict):
+    """Algorithmic progress: the compute a fixed result needs halves every ``halving_months``
+    (8 months, Ho et al. 2024).
+    """
+
     halving_months: float = Field(
         8.0, gt=0, description="months for compute needed for a fixed result to halve"
     )
 
 
 class Cluster(Strict):
+    """A GPU cluster: GPUs and peak FLOP/s per GPU at ``t_days = 0`` and their yearly growth,
+    US$ per GPU-day, the queueing policy and the slots it is divided into.
+    """
+
     gpus: float = Field(gt=0, description="GPUs at t_days = 0")
     gpu_growth_per_year: float = Field(1.0, gt=0)
     flops_per_gpu: float = Field(3.12e14, gt=0, description="peak FLOP/s per GPU at t_days = 0")
@@ -96,6 +104,10 @@ class Reliability(Strict):
 
 
 class Experiments(Strict):
+    """A team's small experiments, run side by side with its main run, ``below`` orders of
+    magnitude under the main target, each for ``run_days`` days on a ``share`` of the cluster.
+    """
+
     slots: int = Field(0, ge=0, description="small experiments run side by side with the main run")
     below: float = Field(1.0, ge=0, description="OOM below the main target")
     run_days: float = Field(10.0, gt=0)
@@ -134,6 +146,8 @@ class Catchup(Strict):
 
 
 class Release(Strict):
+    """A public release: capability (log10 effective FLOP) at ``t_days`` (days), labelled."""
+
     t_days: float
     capability: float
     label: str = ""
@@ -141,6 +155,11 @@ class Release(Strict):
 
 
 class Team(Strict):
+    """An LLM team: its cluster and share of it, past know-how, diagnosis, failing early,
+    decisions, its step policy, run lengths (days), money (US$ a year), evaluation and
+    its catch-up channels. Field descriptions give the units.
+    """
+
     cluster: str
     share: float = Field(1.0, gt=0, le=1, description="cluster share the main run may take")
     priority: float = 0.0
@@ -210,6 +229,11 @@ class BacktestSettings(Strict):
 
 
 class LLMParams(ScenarioBase):
+    """An LLM race scenario (``model = "llm"``): the world of failure modes, algorithms,
+    reliability, the leader's publishing, clusters and teams; every team's ``cluster``
+    must name one of ``clusters``.
+    """
+
     model: Literal["llm"]
     world: World = World()
     algorithms: Algorithms = Algorithms()

@@ -97,6 +97,7 @@ class Race:
 
     # -- public levels ----------------------------------------------------------
     def leader_public(self) -> float:
+        """The leader's public best capability now (log10 effective FLOP)."""
         return self.leader.public_best
 
     def proof_level(self, team: LLMTeam) -> float:
@@ -109,8 +110,9 @@ class Race:
     def schedule_release(
         self, team: LLMTeam, t_days: float, capability: float, measured: float, compute_flop: float = math.nan
     ):
-        """Release ``capability`` (trained with ``compute_flop`` physical FLOP) at ``t_days``,
-        if it beats the team's public best then."""
+        """Release ``capability`` (true; trained with ``compute_flop`` physical FLOP) and
+        ``measured`` (self-reported) for ``team`` at ``t_days`` (days), if it beats the
+        team's public best by then."""
 
         def release():
             yield self.env.timeout(max(0.0, t_days - self.env.now))
@@ -242,6 +244,7 @@ class Race:
 
     # -- recording ---------------------------------------------------------------
     def record_state(self, team: LLMTeam, t_days: float):
+        """Add one ``states`` row for ``team`` at ``t_days`` (days)."""
         self.states.add(
             rep=self.rep,
             t_days=t_days,

@@ -28,6 +28,11 @@ VISIBLE = np.array([False, True, True, False, False])
 
 @dataclass
 class Plan:
+    """The next run a team plans: kind (``run`` or ``experiment``), level (log10 effective
+    FLOP), GPUs, planned days, cluster slots, priority, estimated US$ and the days of
+    preparation after it.
+    """
+
     kind: str  # "run" (main) or "experiment"
     level: float  # log10 effective compute (before silent losses)
     gpus: float
@@ -41,6 +46,10 @@ class Plan:
 
 @dataclass
 class Outcome:
+    """How a run ended: the failing mode (-1 on success), days, US$, interruptions, the
+    hazards it faced, the team's maturity per area when it started and its queueing days.
+    """
+
     cause: int  # failing mode, -1 on success
     duration_days: float
     cost_usd: float
@@ -88,11 +97,16 @@ class LLMTeam:
         return math.log10(flops * SECONDS_PER_DAY * self.p.mfu) + algorithms
 
     def cluster_gpus(self, t_days: float) -> float:
+        """GPUs of the team's cluster at ``t_days`` (days), grown yearly."""
         c = self.cluster
         return c.gpus * c.gpu_growth_per_year ** (t_days / DAYS_PER_YEAR)
 
     # -- planning ---------------------------------------------------------------
     def target_level(self) -> float:
+        """The level (log10 effective FLOP) the next main run aims at: the largest successful
+        run (``hold``), ``step_factor`` past it (``step``), or as far as compute allows
+        (``jump``, infinite here); with ``toward_leader``, toward the leader's public level.
+        """
         p = self.p
         if p.policy == "hold":
             return self.largest_run
@@ -107,6 +121,9 @@ class LLMTeam:
         return target
 
     def plan(self, t_days: float, kind: str) -> Plan:
+        """Plan a main run (``kind="run"``) or an experiment at ``t_days``: level, GPUs, days
+        and cost, within the team's share of the cluster and its run-length limits.
+        """
         p, c = self.p, self.cluster
         self.kh.advance(t_days)
         per_gpu_day = self.level_per_gpu_day(t_days)
@@ -141,6 +158,9 @@ class LLMTeam:
 
     # -- a run ------------------------------------------------------------------
     def execute(self, env, plan: Plan, wait_days: float):
+        """Run ``plan`` (a SimPy generator): draw the failing mode, stop early when the failure
+        shows or in-run evaluation catches it, add interruptions; return the :class:`Outcome`.
+        """
         w, rel, p = self.world, self.race.params.reliability, self.p
         hazards = self.kh.exposed_hazards(plan.level, w.exposure_slope, w.exposure_cap)
         cause = draw_failure(self.rng, hazards * self._fatal[: len(hazards)])
@@ -185,6 +205,9 @@ class LLMTeam:
         return n_eff
 
     def try_fix(self, hazards: np.ndarray, mode: int) -> bool:
+        """Try to identify ``mode`` (probability ``diagnosis / (1 + confounding x N)``, N the
+        confounders); fix it if identified. Returns whether it was.
+        """
         p_id = identify_probability(self.p.diagnosis, self.confounders(hazards, mode), self.world.confounding)
         if self.rng.random() < p_id:
             self.kh.fix(mode)
@@ -192,6 +215,9 @@ class LLMTeam:
         return False
 
     def learn(self, t_days: float, plan: Plan, out: Outcome) -> None:
+        """After a run ends at ``t_days``: diagnose a failure, or on success update capability,
+        maybe notice a silent mode and schedule a release; record the event and the state.
+        """
         self.runs += 1
         w = self.world
         identified, area, capability = False, "", math.nan
@@ -252,10 +278,13 @@ class Slot:
         self.name, self.budget = team.name, team.budget
 
     def plan(self, t_days):
+        """The team's plan for this slot's kind of run (:meth:`LLMTeam.plan`)."""
         return self.team.plan(t_days, self.kind)
 
     def execute(self, env, plan, wait_days):
+        """Execute ``plan`` for the team (:meth:`LLMTeam.execute`)."""
         return self.team.execute(env, plan, wait_days)
 
     def learn(self, t_days, plan, outcome):
+        """Learn from the outcome for the team (:meth:`LLMTeam.learn`)."""
         self.team.learn(t_days, plan, outcome)
