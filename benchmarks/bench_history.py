@@ -67,14 +67,18 @@ def main(argv=None) -> int:
     delays = [1.0] * int(events)
     plain = min(bench_llm.plain_simpy(int(events), procs, delays) for _ in range(3))
     s_rep = statistics.mean(sims)
-    print(f"1. {SCENARIO} to {bt.until}: {s_rep * 1e3:.1f} ms per replication, checks {statistics.mean(stats) * 1e3:.1f} ms")
-    print(f"2. {events:.0f} SimPy events per replication; plain SimPy {plain * 1e3:.2f} ms: ratio {s_rep / plain:.1f}")
+    checks_ms = statistics.mean(stats) * 1e3
+    print(f"1. {SCENARIO} to {bt.until}: {s_rep * 1e3:.1f} ms per replication, checks {checks_ms:.1f} ms")
+    print(
+        f"2. {events:.0f} SimPy events a replication; plain SimPy {plain * 1e3:.2f} ms: ratio {s_rep / plain:.1f}"
+    )
 
     from sim.calibrate import calibrate_scenario
 
     extra = {"population_size": 40, "max_simulations": 400} if args.quick else {}
     busy0, t0 = measure.busy_cpu_s(), time.perf_counter()
-    cal = calibrate_scenario(SCENARIO, PRIORS, seed=1, options=sim.RunOptions(workers=2, progress=False), **extra)
+    options = sim.RunOptions(workers=2, progress=False)
+    cal = calibrate_scenario(SCENARIO, PRIORS, seed=1, options=options, **extra)
     wall = time.perf_counter() - t0
     busy = measure.busy_cpu_s()
     p = cal.posterior

@@ -125,7 +125,8 @@ def _top_metrics(frontier: pd.DataFrame, gap: pd.DataFrame) -> pd.DataFrame:
     )
     tops = f[f["on_top"]].sort_values(["rep", "t_days"], kind="stable")
     changes = (
-        tops.groupby("rep")["team"].agg(lambda s: int((s.to_numpy()[1:] != s.to_numpy()[:-1]).sum()))
+        tops.groupby("rep")["team"]
+        .agg(lambda s: int((s.to_numpy()[1:] != s.to_numpy()[:-1]).sum()))
         .rename("top_team_changes")
         .reset_index()
     )

@@ -82,6 +82,7 @@ class RaceBacktest(Backtest):
         return s.assign(team=s["team"].map(to_team))
 
     def observed_compute(self) -> pd.DataFrame:
+        """The record's releases with a training compute estimate (FLOP), labs renamed to teams."""
         to_team = {lab: team for team, lab in self.labs.items()}
         c = observed_compute(self.record, list(self.labs.values()), start_date=str(self.params.start_date))
         return c.assign(team=c["team"].map(to_team))
@@ -100,6 +101,7 @@ class RaceBacktest(Backtest):
         return {k: v for k, v in out.items() if not k.endswith("_censored")}
 
     def observed(self) -> dict[str, float]:
+        """Each check on the record (:func:`models.llm.history.checks`)."""
         return self._checks(self.observed_staircase(), self.observed_compute())
 
     # -- the simulation ---------------------------------------------------------
@@ -119,6 +121,7 @@ class RaceBacktest(Backtest):
                 for k, v in values.items()}  # fmt: skip
 
     def simulated(self, results) -> pd.DataFrame:
+        """Each check per replication of ``results``: its staircase and its releases' compute."""
         st, ev = results.staircase, results.events
         rows = []
         for rep, s in st.groupby("rep", sort=True, observed=True):
@@ -127,6 +130,8 @@ class RaceBacktest(Backtest):
         return pd.DataFrame(rows)
 
     def stats(self, params, out) -> dict[str, float]:
+        """The checks of one replication's raw output, for calibration (a compute growth that
+        cannot be measured counts as :data:`NO_GROWTH`)."""
         states = out.states.frame()
         s = staircase_of(states, out.history, [int(states["rep"].iloc[0])], sorted(params.teams))
         # only the release rows of the events: building the whole table would cost more
