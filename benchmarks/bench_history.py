@@ -70,7 +70,8 @@ def main(argv=None) -> int:
     checks_ms = statistics.mean(stats) * 1e3
     print(f"1. {SCENARIO} to {bt.until}: {s_rep * 1e3:.1f} ms per replication, checks {checks_ms:.1f} ms")
     print(
-        f"2. {events:.0f} SimPy events a replication; plain SimPy {plain * 1e3:.2f} ms: ratio {s_rep / plain:.1f}"
+        f"2. {events:.0f} SimPy events a replication; plain SimPy {plain * 1e3:.2f} ms; "
+        f"ratio {s_rep / plain:.1f}"
     )
 
     from sim.calibrate import calibrate_scenario
