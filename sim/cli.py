@@ -311,12 +311,36 @@ def cmd_figures(args) -> int:
     if args.reps < 1 or args.workers < 1:
         raise ScenarioError(f"--reps/--workers: {args.reps}/{args.workers} is not allowed: both must be >= 1")
     makers = list(entry_points(group="rdgap.figures"))
+    if args.only:
+        unknown = sorted(set(args.only) - {ep.name for ep in makers})
+        if unknown:
+            raise ScenarioError(
+                f"only: {unknown[0]!r} is not a figure maker; known: {sorted(ep.name for ep in makers)}"
+            )
+        makers = [ep for ep in makers if ep.name in args.only]
     if not makers:
         raise ScenarioError("figures: no figure makers are installed (entry point group rdgap.figures)")
     for ep in makers:
         numbers = ep.load()(args.dir, reps=args.reps, workers=args.workers)
         print(f"{ep.name}: wrote {len(numbers)} figure sets to {args.dir}")
+        if args.readme and (Path(args.dir) / f"{ep.name}.md").is_file():
+            splice_section(Path(args.readme), ep.name, (Path(args.dir) / f"{ep.name}.md").read_text())
+            print(f"{ep.name}: rewrote its section of {args.readme}")
     return 0
+
+
+def splice_section(path: Path, name: str, text: str) -> None:
+    """Replace what stands between ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->`` in the
+    file ``path`` by ``text`` (written aside, then renamed)."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    doc = path.read_text()
+    if doc.count(begin) != 1 or doc.count(end) != 1 or doc.index(begin) > doc.index(end):
+        raise ScenarioError(f"readme: {str(path)!r} needs one {begin} and one {end} line, in that order")
+    head, rest = doc.split(begin)
+    _, tail = rest.split(end)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(f"{head}{begin}\n{text.strip()}\n{end}{tail}")
+    tmp.replace(path)
 
 
 def cmd_backtest(args) -> int:
@@ -501,6 +525,10 @@ def build_parser() -> argparse.ArgumentParser:
     fg.add_argument("dir", help="output folder, e.g. docs/figures")
     fg.add_argument("--reps", type=int, default=100, help="replications per scenario (default 100)")
     fg.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    fg.add_argument("--only", action="append", metavar="NAME", help="only this figure maker (repeatable)")
+    fg.add_argument(
+        "--readme", metavar="FILE", help="rewrite each maker's marked section of FILE (its NAME.md)"
+    )
     fg.set_defaults(func=cmd_figures)
 
     b = sub.add_parser("backtest", help="a scenario beside its record: checks against the simulated bands")
