@@ -25,7 +25,7 @@ import pandas as pd
 from . import headline, output_folder, runner
 from .options import RunOptions
 from .scenario import ScenarioError, list_scenarios, parse_value
-from .validation import one_line, shown
+from .validation import one_line, shown, shown_path
 
 #: Library errors name parameters (``reps: ...``); the command line names its flags.
 FLAGS = {
@@ -68,7 +68,10 @@ def parse_sets(items: list[str] | None) -> dict:
                 f"--set: {shown(item)} is not allowed: use dotted.key=value, "
                 "e.g. --set teams.leader.diagnosis=0.5"
             )
-        out[key.strip()] = parse_value(text.strip())
+        try:
+            out[key.strip()] = parse_value(text.strip())
+        except ScenarioError as exc:
+            raise ScenarioError(f"--set: {shown(key.strip())}: {exc}") from None
     return out
 
 
@@ -286,7 +289,7 @@ def cmd_plot(args) -> int:
 
     d = Path(args.dir)
     if not d.is_dir() or not store_mod.is_store(d) and not (d / "summary.json").is_file():
-        raise ScenarioError(f"plot: {shown(str(d))} is not a results folder or store")
+        raise ScenarioError(f"plot: {shown_path(d)} is not a results folder or store")
     with output_folder.locked(d):  # no writer may change the folder while we read and draw
         kind = store_mod.Store.read(d).manifest["kind"] if store_mod.is_store(d) else "run"
         if kind == "sweep":
@@ -300,7 +303,7 @@ def cmd_plot(args) -> int:
             sensitivity.write_sensitivity(res, d)
             drawn = ["tornado.png"] + (["sobol.png"] if res["sobol"] is not None else [])
         elif kind == "compare":
-            raise ScenarioError(f"plot: {shown(str(d))} holds a comparison; rerun compare to redraw it")
+            raise ScenarioError(f"plot: {shown_path(d)} holds a comparison; rerun compare to redraw it")
         else:
             from .results import load_results
 

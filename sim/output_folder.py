@@ -43,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .store import is_store, read_manifest
-from .validation import ScenarioError, shown
+from .validation import ScenarioError, shown_path
 
 __all__ = ["Target", "writing", "locked", "check", "default_out", "lock_path", "partial_path"]
 
@@ -104,8 +104,8 @@ class _Lock:
                 fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
             except OSError as exc:
                 raise ScenarioError(
-                    f"out: {shown(str(self.out))} is not allowed: cannot write in "
-                    f"{shown(str(self.path.parent))} ({exc.strerror})"
+                    f"out: {shown_path(self.out)} is not allowed: cannot write in "
+                    f"{shown_path(self.path.parent)} ({exc.strerror})"
                 ) from None
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -114,7 +114,7 @@ class _Lock:
                 os.close(fd)
                 if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
                     raise ScenarioError(
-                        f"out: {shown(str(self.out))} cannot be locked ({exc.strerror})"
+                        f"out: {shown_path(self.out)} cannot be locked ({exc.strerror})"
                     ) from None
                 raise ScenarioError(self._busy(holder)) from None
             try:
@@ -127,14 +127,14 @@ class _Lock:
                 self.fd = fd
                 return self
             os.close(fd)
-        raise ScenarioError(f"out: {shown(str(self.out))} is being locked and unlocked by others; retry")
+        raise ScenarioError(f"out: {shown_path(self.out)} is being locked and unlocked by others; retry")
 
     def _busy(self, holder: str) -> str:
-        where = f"out: {shown(str(self.out))} is in use"
+        where = f"out: {shown_path(self.out)} is in use"
         if not holder.isdigit():
-            return f"{where} by another process (lock {shown(str(self.path))}); wait for it to finish"
+            return f"{where} by another process (lock {shown_path(self.path)}); wait for it to finish"
         if _alive(int(holder)):
-            return f"{where} by process {holder} (lock {shown(str(self.path))}); wait for it to finish"
+            return f"{where} by process {holder} (lock {shown_path(self.path)}); wait for it to finish"
         # a killed writer's workers still hold the lock until they notice and exit
         return (
             f"{where}: its writer, process {holder}, has died and its workers are exiting; retry in a moment"
@@ -156,21 +156,21 @@ def _check_path(out: Path) -> None:
     here, target = Path.cwd().resolve(), out.resolve()
     if target == here or target in here.parents:
         raise ScenarioError(
-            f"out: {shown(str(out))} is not allowed: it is the current folder or one of its parents; "
+            f"out: {shown_path(out)} is not allowed: it is the current folder or one of its parents; "
             "give a folder for the results, e.g. results/NAME"
         )
     if out.exists() and not out.is_dir():
-        raise ScenarioError(f"out: {shown(str(out))} is not allowed: it is a file, not a folder")
+        raise ScenarioError(f"out: {shown_path(out)} is not allowed: it is a file, not a folder")
     for parent in out.absolute().parents:
         if parent.exists():
             if not parent.is_dir():
-                raise ScenarioError(f"out: {shown(str(out))} is not allowed: {shown(str(parent))} is a file")
+                raise ScenarioError(f"out: {shown_path(out)} is not allowed: {shown_path(parent)} is a file")
             break
     try:
         out.absolute().parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ScenarioError(
-            f"out: {shown(str(out))} is not allowed: cannot create its folder ({exc.strerror})"
+            f"out: {shown_path(out)} is not allowed: cannot create its folder ({exc.strerror})"
         ) from None
 
 
@@ -260,7 +260,7 @@ def writing(out, *, resume: bool = False, force: bool = False) -> Iterator[Targe
         state, why = _state(out)
         if state == "foreign" and not force:
             raise ScenarioError(
-                f"out: {shown(str(out))} is not allowed: {why}; give a new or empty folder, "
+                f"out: {shown_path(out)} is not allowed: {why}; give a new or empty folder, "
                 "or --force to replace its content"
             )
         shutil.rmtree(pending, ignore_errors=True)  # an abandoned rerun; this one starts afresh
@@ -280,6 +280,6 @@ def check(out, *, force: bool = False) -> None:
         state, why = _state(out)
         if state == "foreign" and not force:
             raise ScenarioError(
-                f"out: {shown(str(out))} is not allowed: {why}; give a new or empty folder, "
+                f"out: {shown_path(out)} is not allowed: {why}; give a new or empty folder, "
                 "or --force to replace its content"
             )

@@ -180,24 +180,24 @@ def load_results(out_dir, point: int | None = None) -> Results:
     Problems are one :class:`~sim.scenario.ScenarioError` line.
     """
     from . import store as store_mod
-    from .validation import ScenarioError, shown
+    from .validation import ScenarioError, shown, shown_path
 
     d = Path(out_dir)
     if not d.is_dir():
-        raise ScenarioError(f"{shown(str(d))} is not a results folder (no such folder)")
+        raise ScenarioError(f"{shown_path(d)} is not a results folder (no such folder)")
     if store_mod.is_store(d):
         store = store_mod.Store.read(d)
         kind = store.manifest["kind"]
         if kind == "compare":
-            raise ScenarioError(f"{shown(str(d))} holds a comparison (compare.csv), not the tables of a run")
+            raise ScenarioError(f"{shown_path(d)} holds a comparison (compare.csv), not the tables of a run")
         if kind == "saved":
             return _load_saved(store, point)
         return _load_store(store, _check_point(store, point))
     missing = [f for f in FILES if not (d / f).is_file()]
     if missing:
-        raise ScenarioError(f"{shown(str(d))} is not a results folder, missing {', '.join(missing)}")
+        raise ScenarioError(f"{shown_path(d)} is not a results folder, missing {', '.join(missing)}")
     if point is not None:
-        raise ScenarioError(f"point: {shown(point)} is not allowed: {shown(str(d))} holds one run")
+        raise ScenarioError(f"point: {shown(point)} is not allowed: {shown_path(d)} holds one run")
     try:
         summary = json.loads((d / "summary.json").read_text())
         tables = {n: pd.read_parquet(d / f"{n}.parquet") for n in Results.CORE}
@@ -208,7 +208,7 @@ def load_results(out_dir, point: int | None = None) -> Results:
         }
     except (OSError, ValueError) as exc:  # pyarrow's errors are OSError or ValueError (ArrowInvalid)
         raise ScenarioError(
-            f"{shown(str(d))}: cannot read its tables ({str(exc).splitlines()[0][:120]})"
+            f"{shown_path(d)}: cannot read its tables ({str(exc).splitlines()[0][:120]})"
         ) from None
     metrics = extra.pop("metrics", None)
     return Results.from_tables({**tables, **extra}, summary, metrics)
@@ -230,7 +230,7 @@ def _declared_tables(summary: dict) -> set[str]:
 
 def _check_point(store, point):
     """``point`` as the store's kind allows it (one error line otherwise)."""
-    from .validation import ScenarioError, shown
+    from .validation import ScenarioError, shown, shown_path
 
     man = store.manifest
     n = len(man["spec"].get("points") or [None]) if man["kind"] != "run" else 1
@@ -239,17 +239,17 @@ def _check_point(store, point):
     if isinstance(point, bool) or not isinstance(point, int) or not 0 <= point < n:
         raise ScenarioError(
             f"point: {shown(point)} is not allowed: an integer in [0, {n - 1}] "
-            f"({shown(str(store.path))} holds {n} point(s))"
+            f"({shown_path(store.path)} holds {n} point(s))"
         )
     return None if man["kind"] == "run" else point
 
 
 def _load_saved(store, point) -> Results:
     """A folder written by :meth:`Results.save`: the tables its manifest lists."""
-    from .validation import ScenarioError, shown
+    from .validation import ScenarioError, shown, shown_path
 
     if point is not None:
-        raise ScenarioError(f"point: {shown(point)} is not allowed: {shown(str(store.path))} holds one run")
+        raise ScenarioError(f"point: {shown(point)} is not allowed: {shown_path(store.path)} holds one run")
     names = [n.removesuffix(".parquet") for n in store.manifest["outputs"] if n.endswith(".parquet")]
     tables = {n: pd.read_parquet(store.output(f"{n}.parquet")) for n in names}
     for n in Results.CORE:
@@ -269,7 +269,7 @@ def store_params(spec: dict, point: int | None = None):
 def _load_store(store, point: int | None) -> Results:
     """A store's finished parts as :class:`Results` (consolidated files if the run finished),
     every file verified against the manifest."""
-    from .validation import ScenarioError, shown
+    from .validation import ScenarioError, shown_path
 
     man = store.manifest
     if man["kind"] == "run" and man.get("consolidated"):
@@ -280,7 +280,7 @@ def _load_store(store, point: int | None) -> Results:
         tables = {n: store.table(n, point, with_point=with_point) for n in store.table_names()}
     metrics = tables.pop("metrics", None)
     if metrics is None or not len(metrics):
-        raise ScenarioError(f"{shown(str(store.path))}: no finished replications yet; resume the store")
+        raise ScenarioError(f"{shown_path(store.path)}: no finished replications yet; resume the store")
     if man["kind"] == "run" and man.get("summary"):
         summary = man["summary"]
     else:

@@ -27,7 +27,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model, field_vali
 
 from . import registry
 from .uncertain import UncertainSpec
-from .validation import ScenarioError, Strict, check_label, describe_error, shown
+from .validation import ScenarioError, Strict, check_label, describe_error, shown, shown_path
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -112,14 +112,14 @@ def find_scenario(name_or_path: str | Path, folder: Path | None = None) -> Path:
         if folder is not None and not p.is_absolute():
             p = folder / p
         if not p.is_file():
-            raise ScenarioError(f"scenario: {shown(str(name_or_path))} is not a readable file")
+            raise ScenarioError(f"scenario: {shown_path(name_or_path)} is not a readable file")
         return p
     for d in registry.scenario_dirs():
         cand = d / f"{name_or_path}.toml"
         if cand.is_file():
             return cand
     known = ", ".join(list_scenarios()) or "none"
-    raise ScenarioError(f"scenario: {shown(str(name_or_path))} is not a known scenario; known: {known}")
+    raise ScenarioError(f"scenario: {shown_path(name_or_path)} is not a known scenario; known: {known}")
 
 
 def list_scenarios() -> dict[str, str]:
@@ -147,7 +147,7 @@ def depth(value, limit: int = MAX_DEPTH) -> int:
 def read_toml(path: Path) -> dict:
     """A TOML file's data; one error line (naming the file, never its content) if it is
     not a readable, UTF-8, well-formed TOML file of at most :data:`MAX_FILE_BYTES`."""
-    where = f"scenario: cannot read {shown(str(path))}"
+    where = f"scenario: cannot read {shown_path(path)}"
     try:
         with open(path, "rb") as fh:
             raw = fh.read(MAX_FILE_BYTES + 1)

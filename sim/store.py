@@ -44,7 +44,7 @@ from typing import Annotated, Any, Literal
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from .validation import ScenarioError, describe_error, shown
+from .validation import ScenarioError, describe_error, shown, shown_path
 
 MANIFEST = "manifest.json"
 PARTS = "parts"
@@ -173,7 +173,7 @@ def read_manifest(path) -> dict:
     """The validated manifest of the store in ``path``; one :class:`ScenarioError` line
     if it is missing, not JSON, or not a manifest of this project."""
     f = Path(path) / MANIFEST
-    where = f"manifest: {shown(str(f))}"
+    where = f"manifest: {shown_path(f)}"
     try:
         with open(f, "rb") as fh:
             raw = fh.read(MAX_MANIFEST_BYTES + 1)
@@ -235,20 +235,20 @@ class Store:
         spec = _canonical(spec)
         if resume:
             if not is_store(path):
-                raise ScenarioError(f"--resume: {shown(str(path))} is not a result store (no {MANIFEST})")
+                raise ScenarioError(f"--resume: {shown_path(path)} is not a result store (no {MANIFEST})")
             man = read_manifest(path)
             if man["kind"] != kind:
                 raise ScenarioError(
-                    f"--resume: {shown(str(path))} holds a {man['kind']!r} store, not {kind!r}"
+                    f"--resume: {shown_path(path)} holds a {man['kind']!r} store, not {kind!r}"
                 )
             if man["spec"] != spec:
                 diff = sorted(k for k in set(spec) | set(man["spec"]) if spec.get(k) != man["spec"].get(k))
                 raise ScenarioError(
-                    f"--resume: {shown(str(path))} was written with other settings "
+                    f"--resume: {shown_path(path)} was written with other settings "
                     f"({', '.join(diff)} differ); rerun with the same command line"
                 )
             store = cls(path, man)
-            if man["complete"] and store._outputs_intact():
+            if man["complete"] and store._intact():
                 store.notes.append(f"{path} is complete: nothing to recompute")
                 return store
             man["sessions"] = int(man["sessions"]) + 1
@@ -278,11 +278,19 @@ class Store:
         """A store to load from (its manifest validated); one error line if it is not one."""
         path = Path(path)
         if not is_store(path):
-            raise ScenarioError(f"{shown(str(path))} is not a result store (no {MANIFEST})")
+            raise ScenarioError(f"{shown_path(path)} is not a result store (no {MANIFEST})")
         return cls(path, read_manifest(path))
 
-    def _outputs_intact(self) -> bool:
-        return all(matches(self.path / n, r) for n, r in self.manifest["outputs"].items())
+    def _intact(self) -> bool:
+        """Every output, and every part file a load would read, matches its record (the
+        parts of consolidated tables were deleted on purpose)."""
+        done = set(self.manifest["consolidated"])
+        return all(matches(self.path / n, r) for n, r in self.manifest["outputs"].items()) and all(
+            matches(self.part_file(k, n), e.get("files", {}).get(n))
+            for k, e in self.manifest["parts"].items()
+            for n in e["tables"]
+            if n not in done
+        )
 
     def _drop_damaged(self) -> None:
         """Forget parts whose files are missing or differ from their records, and outputs
@@ -374,7 +382,7 @@ class Store:
     def _checked(self, path: Path, record: dict | None) -> Path:
         if not matches(path, record):
             raise ScenarioError(
-                f"{shown(str(path))} is missing or differs from the store's manifest; "
+                f"{shown_path(path)} is missing or differs from the store's manifest; "
                 f"recompute it with --resume {self.path}"
             )
         return path
@@ -383,7 +391,7 @@ class Store:
         """The path of a recorded output file, verified against its record."""
         record = self.manifest["outputs"].get(name)
         if record is None:
-            raise ScenarioError(f"{shown(str(self.path))}: the manifest lists no {name}; resume the store")
+            raise ScenarioError(f"{shown_path(self.path)}: the manifest lists no {name}; resume the store")
         return self._checked(self.path / name, record)
 
     def table(

@@ -18,10 +18,12 @@ import re
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-__all__ = ["ScenarioError", "Strict", "describe_error", "shown", "one_line", "check_label", "MAX_SHOWN"]
+__all__ = ["ScenarioError", "Strict", "describe_error", "shown", "shown_path", "one_line", "check_label"]
 
 #: Characters of a value shown in an error line (the rest is elided).
 MAX_SHOWN = 80
+#: Characters of a path shown in an error line.
+MAX_SHOWN_PATH = 240
 #: Characters of a whole error line at most (values are shortened first; this is the last guard).
 MAX_LINE = 600
 # C0/C1 control characters, DEL, and the Unicode line/paragraph separators
@@ -44,12 +46,19 @@ def _escape(text: str) -> str:
 
 
 def shown(value, limit: int = MAX_SHOWN) -> str:
-    """``repr(value)`` for an error line: control characters escaped, at most ``limit``
-    characters (a long value keeps its start and says how long it was)."""
+    """``repr(value)`` for an error line: control characters escaped, at most about
+    ``limit`` characters (a long value keeps its start and its end, and says how long
+    it was)."""
     text = _escape(repr(value))
     if len(text) <= limit:
         return text
-    return f"{text[: limit - 1]}… ({len(text)} characters)"
+    half = max(1, limit // 2)
+    return f"{text[:half]}…{text[-(limit - half - 1) :]} ({len(text)} characters)"
+
+
+def shown_path(path) -> str:
+    """A file or folder path for an error line (as :func:`shown`, with room for deep paths)."""
+    return shown(str(path), MAX_SHOWN_PATH)
 
 
 def one_line(message: str, limit: int = MAX_LINE) -> str:
@@ -94,7 +103,7 @@ def _describe(err: dict) -> str:
         return f"{loc}: {err['msg'].removeprefix('Value error, ')}"
     if err["type"] == "missing":
         return f"{loc}: missing; this field is required"
-    return f"{loc}: {shown(err['input'])} is not allowed: {err['msg']}"
+    return f"{loc}: {shown(err['input'])} is not allowed: {err['msg'].removeprefix('Value error, ')}"
 
 
 def describe_error(exc: ValidationError) -> str:

@@ -83,7 +83,12 @@ class Route(Strict):
 class World(Strict):
     """The latent failure modes of the process, and the learning laws (DESIGN §3.1)."""
 
-    modes_per_step: float = Field(2.0, gt=0, description="mean failure modes hidden in a step (Poisson)")
+    modes_per_step: float = Field(
+        2.0,
+        gt=0,
+        le=100,
+        description="mean failure modes hidden in a step (Poisson; drawn before anything runs)",
+    )
     hazard_median: float = Field(
         0.005, gt=0, description="median per-wafer hazard of a mode at defect weight 1, unfixed"
     )

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from sim.scenario import ScenarioError
-from sim.validation import shown
+from sim.validation import shown_path
 
 from .params import AREAS
 
@@ -149,7 +149,7 @@ def load_route(path) -> Route:
     from .params import MAX_ROUTE_STEPS
 
     f = Path(path)
-    where = f"route.csv: {shown(str(f))}"
+    where = f"route.csv: {shown_path(f)}"
     try:
         size = f.stat().st_size
     except OSError:
