@@ -62,7 +62,7 @@ def default_out(name: str, suffix: str = "") -> Path:
 
 
 def _sibling(out: Path, tag: str) -> Path:
-    out = out.absolute()
+    out = out.resolve()  # one lock per folder, however it is named (symlinks, ..)
     return out.parent / f".{out.name}.{tag}"
 
 

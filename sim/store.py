@@ -184,7 +184,11 @@ def read_manifest(path) -> dict:
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError
-        pos = f" ({exc.msg} at line {exc.lineno} column {exc.colno})" if hasattr(exc, "lineno") else ""
+        pos = (
+            f" ({exc.msg} at line {exc.lineno} column {exc.colno})"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
         raise ScenarioError(f"{where} is not valid JSON{pos}; the store is damaged") from None
     if not isinstance(data, dict):
         raise ScenarioError(f"{where} is not a manifest of rdgap results (not a JSON object)")
