@@ -113,10 +113,12 @@ class Manifest(_Record):
 
 
 def part_key(point: int, lo: int) -> str:
+    """The name of the part holding reps ``[lo, ...)`` of ``point``: ``p0003-r000010``."""
     return f"p{point:04d}-r{lo:06d}"
 
 
 def is_store(path) -> bool:
+    """Whether ``path`` holds a ``manifest.json`` (valid or not: see :func:`read_manifest`)."""
     return (Path(path) / MANIFEST).is_file()
 
 
@@ -159,6 +161,7 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def parquet_bytes(frame: pd.DataFrame) -> bytes:
+    """A table as the bytes of a parquet file (hashed, then written, by the caller)."""
     buf = io.BytesIO()
     frame.to_parquet(buf, index=False)
     return buf.getvalue()
@@ -314,10 +317,12 @@ class Store:
 
     # -- writing ----------------------------------------------------------------
     def save_manifest(self) -> None:
+        """Write the manifest atomically (a temporary file, renamed): a crash never leaves it half written."""
         write_atomic(self.path / MANIFEST, json.dumps(self.manifest, indent=1, default=str).encode())
 
     @property
     def session(self) -> int:
+        """This session's number: 1 for the first run, one more per ``--resume`` (parts record it)."""
         return int(self.manifest.get("sessions", 1))
 
     @property
@@ -326,9 +331,11 @@ class Store:
         return bool(self.manifest.get("complete"))
 
     def part_file(self, key: str, name: str) -> Path:
+        """The file of table ``name`` of part ``key``."""
         return self.path / PARTS / f"{key}.{name}.parquet"
 
     def done(self, point: int, lo: int) -> bool:
+        """Whether the part of ``point`` starting at rep ``lo`` is finished (listed in the manifest)."""
         return part_key(point, lo) in self.manifest["parts"]
 
     def read_part(self, point: int, lo: int, name: str) -> pd.DataFrame:
@@ -363,6 +370,7 @@ class Store:
             self.save_manifest()
 
     def set(self, **fields) -> None:
+        """Set top-level manifest fields (``complete``, ``history``, ...) and save it."""
         self.manifest.update(fields)
         self.save_manifest()
 
@@ -381,6 +389,7 @@ class Store:
         return sorted(items, key=lambda ke: (ke[1]["point"], ke[1]["lo"]))
 
     def files(self, name: str, point: int | None = None) -> list[Path]:
+        """The part files of table ``name`` (of one point if given), in (point, rep) order."""
         return [self.part_file(k, name) for k, e in self.entries(point) if name in e["tables"]]
 
     def _checked(self, path: Path, record: dict | None) -> Path:
@@ -416,6 +425,7 @@ class Store:
         return pd.concat(frames, ignore_index=True)
 
     def table_names(self) -> list[str]:
+        """Names of the tables the finished parts hold."""
         return sorted({n for _, e in self.entries() for n in e["tables"]})
 
     def consolidate(self, name: str, dest_name: str | None = None) -> bool:
