@@ -3,8 +3,11 @@
 Bad input (unknown scenario or key, a value the schema refuses, a malformed
 ``--set`` or ``--vary``) exits with status 2 and one ``error: ...`` line on
 stderr naming the field, the value and what is allowed. argparse's own usage
-errors also exit 2. Ctrl-C exits 130 and says how to resume. Anything else is
-a bug and is allowed to raise.
+errors also exit 2. Ctrl-C exits 130 and says how to resume; a dead worker or
+a failing disk exits 1 with one line. Error lines are printable: values are
+shortened and control characters escaped (:func:`sim.validation.one_line`).
+Output folders are locked while written, and earlier results are replaced
+only once the new ones are complete (:mod:`sim.output_folder`).
 """
 
 from __future__ import annotations
@@ -19,10 +22,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import headline, runner
+from . import headline, output_folder, runner
 from .options import RunOptions
-from .results import save_store_figures
 from .scenario import ScenarioError, list_scenarios, parse_value
+from .validation import one_line, shown, shown_path
 
 #: Library errors name parameters (``reps: ...``); the command line names its flags.
 FLAGS = {
@@ -62,9 +65,13 @@ def parse_sets(items: list[str] | None) -> dict:
         key, sep, text = item.partition("=")
         if not sep or not key.strip():
             raise ScenarioError(
-                f"--set: {item!r} is not allowed: use dotted.key=value, e.g. --set teams.leader.diagnosis=0.5"
+                f"--set: {shown(item)} is not allowed: use dotted.key=value, "
+                "e.g. --set teams.leader.diagnosis=0.5"
             )
-        out[key.strip()] = parse_value(text.strip())
+        try:
+            out[key.strip()] = parse_value(text.strip())
+        except ScenarioError as exc:
+            raise ScenarioError(f"--set: {shown(key.strip())}: {exc}") from None
     return out
 
 
@@ -138,7 +145,7 @@ def _reps(text):
     try:
         return int(text)
     except ValueError:
-        raise ScenarioError(f"--reps: {text!r} is not allowed: an integer >= 1 or 'auto'") from None
+        raise ScenarioError(f"--reps: {shown(text)} is not allowed: an integer >= 1 or 'auto'") from None
 
 
 def _options(args, out: Path | None = None, resume: bool = False, **extra) -> RunOptions:
@@ -151,13 +158,16 @@ def _options(args, out: Path | None = None, resume: bool = False, **extra) -> Ru
         at_year=args.at_year,
         out=out,
         resume=resume,
+        force=getattr(args, "force", False),
         **extra,
     )
 
 
 def _out_resume(args, default: Path) -> tuple[Path, bool]:
     if args.resume and args.out and Path(args.out) != Path(args.resume):
-        raise ScenarioError(f"--out: {args.out!r} differs from --resume {args.resume!r}; give one of them")
+        raise ScenarioError(
+            f"--out: {shown(args.out)} differs from --resume {shown(args.resume)}; give one of them"
+        )
     if args.resume:
         return Path(args.resume), True
     return (Path(args.out) if args.out else default), False
@@ -169,7 +179,8 @@ def cmd_run(args) -> int:
     sets = parse_sets(args.set)
     out, resume = _out_resume(args, None)
     if out is None:
-        out = Path("results") / runner.resolve(args.scenario, overrides=sets).name
+        out = output_folder.default_out(runner.resolve(args.scenario, overrides=sets).name)
+        args.out = str(out)  # named in the hint if the run is interrupted
     done = runner.run_scenario(
         args.scenario,
         reps=reps,
@@ -177,9 +188,9 @@ def cmd_run(args) -> int:
         years=args.years,
         overrides=sets,
         options=_options(args, out, resume, ci=args.ci, max_reps=args.max_reps),
+        figures=not args.no_plots,
     )
-    if not args.no_plots:
-        save_store_figures(out, done.summary)
+    _notes(done.notes)
     print(format_summary(done.summary))
     files = sorted(p.name for p in out.iterdir() if p.is_file())
     print(f"\nwrote {out}/: {', '.join(files)}")
@@ -191,7 +202,8 @@ def cmd_sweep(args) -> int:
     from . import sweep
 
     base_name = runner.resolve(args.scenario, overrides=parse_sets(args.set)).name
-    out, resume = _out_resume(args, Path("results") / f"{base_name}-sweep")
+    out, resume = _out_resume(args, output_folder.default_out(base_name, "-sweep"))
+    args.out = args.out or (None if resume else str(out))  # named in the hint if interrupted
     res = sweep.run_sweep(
         args.scenario,
         args.vary or [],
@@ -205,6 +217,7 @@ def cmd_sweep(args) -> int:
         figures=not args.no_plots,
         options=_options(args, out, resume),
     )
+    _notes(res.get("notes"))
     cols = ["point", *res["keys"], "follower", "reps", "headline_mean", "headline_lo", "headline_hi"]
     print(f"{res['label']}: mean [95% CI] per point")
     print(res["summary"][cols].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
@@ -217,7 +230,7 @@ def parse_variant(text: str) -> tuple[str, dict]:
     """``SCENARIO[@key=value@key=value]`` -> (scenario, overrides)."""
     name, *sets = text.split("@")
     if not name:
-        raise ScenarioError(f"compare: {text!r} is not allowed: SCENARIO or SCENARIO@key=value")
+        raise ScenarioError(f"compare: {shown(text)} is not allowed: SCENARIO or SCENARIO@key=value")
     return name, parse_sets(sets)
 
 
@@ -227,17 +240,18 @@ def cmd_compare(args) -> int:
 
     variants = [parse_variant(a) for a in args.scenarios]
     base = parse_sets(args.set)
-    out = Path(args.out) if args.out else Path("results") / "compare"
-    res = compare.run_compare(
-        args.scenarios,
-        [(n, {**base, **o}) for n, o in variants],
-        reps=_reps(args.reps),
-        seed=args.seed,
-        years=args.years,
-        options=_options(args),
-        out=out,
-    )
-    compare.write_compare(res, out, figures=not args.no_plots)
+    out = Path(args.out) if args.out else output_folder.default_out("compare")
+    # locked and checked before anything is computed; replaced only once written
+    with output_folder.writing(out, force=args.force) as target:
+        res = compare.run_compare(
+            args.scenarios,
+            [(n, {**base, **o}) for n, o in variants],
+            reps=_reps(args.reps),
+            seed=args.seed,
+            years=args.years,
+            options=_options(args),
+        )
+        compare.write_compare_files(res, target.work, figures=not args.no_plots)
     print(compare.format_compare(res))
     print(f"\nwrote {out}/: {', '.join(sorted(p.name for p in out.iterdir() if p.is_file()))}")
     return 0
@@ -248,7 +262,8 @@ def cmd_sensitivity(args) -> int:
     from . import sensitivity
 
     base_name = runner.resolve(args.scenario, overrides=parse_sets(args.set)).name
-    out, resume = _out_resume(args, Path("results") / f"{base_name}-sensitivity")
+    out, resume = _out_resume(args, output_folder.default_out(base_name, "-sensitivity"))
+    args.out = args.out or (None if resume else str(out))  # named in the hint if interrupted
     res = sensitivity.run_sensitivity(
         args.scenario,
         args.params,
@@ -262,6 +277,7 @@ def cmd_sensitivity(args) -> int:
         figures=not args.no_plots,
         options=_options(args, out, resume),
     )
+    _notes(res.get("notes"))
     print(sensitivity.format_sensitivity(res))
     print(f"\nwrote {out}/: {', '.join(sorted(p.name for p in out.iterdir() if p.is_file()))}")
     return 0
@@ -272,27 +288,34 @@ def cmd_plot(args) -> int:
     from . import store as store_mod
 
     d = Path(args.dir)
-    kind = store_mod.Store.read(d).manifest["kind"] if store_mod.is_store(d) else "run"
-    if not store_mod.is_store(d) and not (d / "summary.json").is_file():
-        raise ScenarioError(f"plot: {str(d)!r} is not a results folder or store")
-    if kind == "sweep":
-        from . import plots, sweep
+    if not d.is_dir() or not store_mod.is_store(d) and not (d / "summary.json").is_file():
+        raise ScenarioError(f"plot: {shown_path(d)} is not a results folder or store")
+    with output_folder.locked(d):  # no writer may change the folder while we read and draw
+        kind = store_mod.Store.read(d).manifest["kind"] if store_mod.is_store(d) else "run"
+        if kind == "sweep":
+            from . import sweep
 
-        res = sweep.load_sweep(d)
-        plots.save_figure(plots.plot_sweep(res["summary"], res["keys"], res["label"]), d / "sweep.png")
-        drawn = ["sweep.png"]
-    elif kind == "sensitivity":
-        from . import sensitivity
+            drawn = [sweep.draw_sweep(sweep.load_sweep(d), d).name]
+        elif kind == "sensitivity":
+            from . import sensitivity
 
-        res = sensitivity.load_sensitivity(d)
-        sensitivity.write_sensitivity(res, d)
-        drawn = ["tornado.png"] + (["sobol.png"] if res["sobol"] is not None else [])
-    else:
-        from .results import load_results
+            res = sensitivity.load_sensitivity(d)
+            sensitivity.write_sensitivity(res, d)
+            drawn = ["tornado.png"] + (["sobol.png"] if res["sobol"] is not None else [])
+        elif kind == "compare":
+            raise ScenarioError(f"plot: {shown_path(d)} holds a comparison; rerun compare to redraw it")
+        else:
+            from .results import load_results
 
-        drawn = load_results(d).save_figures(d)
+            drawn = load_results(d).save_figures(d)
     print(f"drew {d}/: {', '.join(drawn)}")
     return 0
+
+
+def _notes(notes) -> None:
+    """What resuming found (damaged parts recomputed, nothing to do), on stderr."""
+    for note in notes or []:
+        print(f"note: {one_line(note)}", file=sys.stderr)
 
 
 def cmd_list(args) -> int:
@@ -300,7 +323,7 @@ def cmd_list(args) -> int:
     scenarios = list_scenarios()
     width = max((len(n) for n in scenarios), default=0)
     for name, desc in scenarios.items():
-        print(f"{name.ljust(width)}  {desc}".rstrip())
+        print(one_line(f"{name.ljust(width)}  {desc}").rstrip())
     return 0
 
 
@@ -422,6 +445,11 @@ def _add_common(p, reps_help: str, store: bool = True) -> None:
         help="headline metric: months behind, mean over the 6 months before this year (default 5)",
     )
     p.add_argument("--out", help="output folder")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="allow --out to be a non-empty folder that is not a results folder (its content is replaced)",
+    )
     if store:
         p.add_argument(
             "--resume",
@@ -558,7 +586,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _resume_hint(args) -> str:
-    where = getattr(args, "resume", None) or getattr(args, "out", None)
+    if not hasattr(args, "resume"):  # compare keeps nothing to resume
+        return ""
+    where = args.resume or args.out
     return f"; finished parts are kept: rerun the same command with --resume {where}" if where else ""
 
 
@@ -568,7 +598,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except ScenarioError as exc:
-        print("error: " + flag_message(" ".join(str(exc).split())), file=sys.stderr)
+        print("error: " + one_line(flag_message(" ".join(str(exc).split()))), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"interrupted{_resume_hint(args)}", file=sys.stderr)
@@ -578,4 +608,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except BrokenPipeError:  # output piped into e.g. `head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except OSError as exc:  # a full or failing disk while writing results
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {one_line(str(exc.strerror or exc) + where)}{_resume_hint(args)}", file=sys.stderr)
         return 1

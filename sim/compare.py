@@ -22,9 +22,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import plots, runner
+from . import output_folder, plots, runner
 from .options import RunOptions
+from .results import package_version
 from .scenario import ScenarioError
+from .store import Store
 
 
 def run_compare(
@@ -52,7 +54,7 @@ def run_compare(
     if len(labels) < 2:
         raise ScenarioError("compare: give at least two scenarios (or variants with @key=value)")
     if out is not None:
-        check_out_dir(out)
+        output_folder.check(out, force=options.force)
     # validate them all first: a typo in the last one should not cost the runs before it
     for name, over in variants:
         runner.resolve(name, reps, seed, years, over)
@@ -67,16 +69,9 @@ def run_compare(
     return {"labels": list(labels), "summaries": summaries, "gaps": gaps, "table": pd.DataFrame(rows)}
 
 
-def check_out_dir(out) -> None:
-    """A folder results can be written to: absent, or a folder (not a file)."""
-    p = Path(out)
-    if p.exists() and not p.is_dir():
-        raise ScenarioError(f"out: {str(p)!r} is not allowed: it is a file, not a folder")
-    for parent in p.parents:
-        if parent.exists():
-            if not parent.is_dir():
-                raise ScenarioError(f"out: {str(p)!r} is not allowed: {str(parent)!r} is a file")
-            break
+def check_out_dir(out, force: bool = False) -> None:
+    """A folder results can be written to (see :func:`sim.output_folder.check`)."""
+    output_folder.check(out, force=force)
 
 
 def _fmt(v, lo, hi, pct=False) -> str:
@@ -120,16 +115,26 @@ def format_compare(res: dict) -> str:
     return title + "\n" + side_by_side(res).to_string()
 
 
-def write_compare(res: dict, out, figures: bool = True) -> Path:
-    """Write ``compare.csv`` (tidy), ``compare.txt`` and, with ``figures``, ``compare_gap.png``
-    (months behind, the scenarios overlaid) into ``out``; return that folder.
-    """
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    res["table"].to_csv(out / "compare.csv", index=False)
-    (out / "compare.txt").write_text(format_compare(res) + "\n")
+def write_compare(res: dict, out, figures: bool = True, force: bool = False) -> Path:
+    """Write ``compare.csv``, ``compare.txt`` and ``compare_gap.png`` into ``out``, locked
+    and put in place only once complete (:func:`sim.output_folder.writing`)."""
+    with output_folder.writing(out, force=force) as target:
+        write_compare_files(res, target.work, figures)
+    return Path(out)
+
+
+def write_compare_files(res: dict, folder, figures: bool = True) -> None:
+    """The files of :func:`write_compare` in ``folder`` (new or empty), with a manifest
+    (kind ``compare``) so a rerun recognises the folder as results of this project."""
+    folder = Path(folder)
+    spec = {"labels": res["labels"], "seed": next(iter(res["summaries"].values()))["seed"]}
+    store = Store.open(folder, "compare", spec, package_version())
+    store.write_output("compare.csv", res["table"].to_csv(index=False).encode())
+    store.write_output("compare.txt", (format_compare(res) + "\n").encode())
     if figures:
         starts = {s["start_date"] for s in res["summaries"].values()}
         start = starts.pop() if len(starts) == 1 else None
-        plots.save_figure(plots.plot_compare_gap(res["gaps"], start_date=start), out / "compare_gap.png")
-    return out
+        # labels are command-line text: escape `$` so matplotlib does not read it as mathtext
+        gaps = {label.replace("$", r"\$"): g for label, g in res["gaps"].items()}
+        plots.save_figure(plots.plot_compare_gap(gaps, start_date=start), folder / "compare_gap.png")
+    store.set(complete=True)

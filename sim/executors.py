@@ -16,17 +16,50 @@ tables do not depend on the executor or the number of workers.
 
 Use them as context managers; :func:`make_executor` picks one from the
 command-line options.
+
+Local worker processes exit when the process that started them dies, even by
+``kill -9`` (which runs no clean-up): each worker starts a thread
+(:func:`exit_with_parent`) that polls ``os.getppid()`` every
+:data:`PARENT_POLL_SECONDS` and ends the worker once its parent has changed.
+Polling works with every start method (fork, spawn, forkserver) and every OS;
+Linux's ``prctl(PR_SET_PDEATHSIG)`` would be immediate but fires when the
+*thread* that forked the worker ends, which in a pool is not the parent's
+death. A pool is never larger than the number of jobs it is given.
 """
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from typing import Any
 
 from .validation import ScenarioError
 
-__all__ = ["LocalExecutor", "DaskExecutor", "make_executor"]
+__all__ = ["LocalExecutor", "DaskExecutor", "make_executor", "exit_with_parent"]
+
+#: How often a worker checks that the process that started it is still alive (seconds).
+PARENT_POLL_SECONDS = 0.2
+
+
+def exit_with_parent(poll_seconds: float = PARENT_POLL_SECONDS) -> None:
+    """Worker initializer: end this process once its parent has died.
+
+    The parent at start-up is remembered; when ``os.getppid()`` changes (the
+    worker was re-parented because its parent died) the worker exits at once
+    with status 1, whatever it was doing: its unfinished part was never entered
+    in a manifest, so nothing half-written is ever used.
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_seconds)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="rdgap-exit-with-parent", daemon=True).start()
 
 
 class LocalExecutor:
@@ -35,7 +68,9 @@ class LocalExecutor:
     Parameters
     ----------
     workers : int
-        Worker processes; 1 runs jobs here, one after the other.
+        Worker processes at most; 1 runs jobs here, one after the other. The
+        pool is started by the first :meth:`imap` with no more processes than
+        it has jobs.
     in_flight : int, optional
         Jobs submitted but not yet collected (default ``2 * workers``): enough
         to keep every worker busy, few enough that finished results do not
@@ -46,15 +81,18 @@ class LocalExecutor:
         if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
             raise ScenarioError(f"workers: {workers!r} is not allowed: must be an integer >= 1")
         self.workers = workers
-        self.in_flight = in_flight or 2 * workers
+        self._in_flight = in_flight
         self._pool = None
         #: workers see this machine's files, so they can write store parts themselves
         self.shared_fs = True
 
     def __enter__(self):
-        if self.workers > 1:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
         return self
+
+    def _start(self, jobs: int) -> None:
+        n = max(1, min(self.workers, jobs))
+        self._pool = ProcessPoolExecutor(max_workers=n, initializer=exit_with_parent)
+        self._size = n
 
     def __exit__(self, *exc):
         self.close()
@@ -70,16 +108,16 @@ class LocalExecutor:
 
     def imap(self, fn: Callable, jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         """Yield ``(index, fn(jobs[index]))`` as jobs finish (any order)."""
-        if self.workers == 1:
+        if self.workers == 1 or not jobs:
             for i, job in enumerate(jobs):
                 yield i, fn(job)
             return
         if self._pool is None:
-            self.__enter__()
+            self._start(len(jobs))
         yield from _bounded(
             lambda job: self._pool.submit(fn, job),
             jobs,
-            self.in_flight,
+            self._in_flight or 2 * self._size,
             lambda pending: wait(pending, return_when=FIRST_COMPLETED)[0],
         )
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .scenario import MAX_REPS
 from .validation import ScenarioError, describe_error
 
 #: Local worker processes at most (a 2-core machine gains nothing past a few;
@@ -47,7 +48,9 @@ class RunOptions(BaseModel):
     resume : bool
         Continue the store in ``out`` without recomputing its finished parts.
     force : bool
-        Allow ``out`` to be a non-empty folder that is not a result store.
+        Allow ``out`` to be a non-empty folder that is not a result store of
+        this project; its content is replaced once the new results are
+        complete (see :mod:`sim.output_folder`).
     ci, max_reps, min_reps : with ``reps="auto"``
         Stop once the 95% half-width of the headline mean is at most ``ci``
         times its absolute mean (see :mod:`sim.headline`), after at least
@@ -68,8 +71,8 @@ class RunOptions(BaseModel):
     resume: bool = False
     force: bool = False
     ci: float = Field(0.05, gt=0, lt=1)
-    max_reps: int = Field(1000, ge=2)
-    min_reps: int = Field(20, ge=2)
+    max_reps: int = Field(1000, ge=2, le=MAX_REPS)
+    min_reps: int = Field(20, ge=2, le=MAX_REPS)
     at_year: float = Field(5.0, gt=0, le=100, allow_inf_nan=False)
 
     @field_validator("out", mode="before")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -11,6 +12,7 @@ import pandas as pd
 
 from . import gap as gap_mod
 from . import plots
+from . import tables as tables_mod
 from .gap import FLAGS
 from .trajectory import on_grid
 from .units import DAYS_PER_YEAR
@@ -105,18 +107,34 @@ class Results:
         )
 
     def save(self, out_dir, figures: bool = True) -> Path:
-        """Write the tables, ``summary.json`` and (optionally) ``gap.png``, ``capability.png``."""
+        """Write the tables, ``summary.json``, a ``manifest.json`` listing them (with their
+        sizes and hashes: what :func:`load_results` reads back) and (optionally)
+        ``gap.png``, ``capability.png``."""
+        from . import store as store_mod
+
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
-        self.events.to_parquet(out / "events.parquet", index=False)
-        self.trajectories.to_parquet(out / "trajectories.parquet", index=False)
-        self.gap.to_parquet(out / "gap.parquet", index=False)
-        self.staircase.to_parquet(out / "staircase.parquet", index=False)
-        for name, table in self.tables.items():
-            table.to_parquet(out / f"{name}.parquet", index=False)
+        tables = {"events": self.events, "trajectories": self.trajectories, "gap": self.gap}
+        tables.update(staircase=self.staircase, **self.tables)
         if self.metrics is not None:
-            self.metrics.to_parquet(out / "metrics.parquet", index=False)
-        (out / "summary.json").write_text(json.dumps(self.summary, indent=2, default=str))
+            tables["metrics"] = self.metrics
+        files = {f"{name}.parquet": store_mod.parquet_bytes(t) for name, t in tables.items()}
+        files["summary.json"] = json.dumps(self.summary, indent=2, default=str).encode()
+        for name, data in files.items():
+            store_mod.write_atomic(out / name, data)
+        manifest = {
+            "format": store_mod.FORMAT,
+            "kind": "saved",
+            "spec": {"scenario": self.summary.get("scenario")},
+            "version": package_version(),
+            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "sessions": 1,
+            "complete": True,
+            "parts": {},
+            "outputs": {name: store_mod.bytes_record(data) for name, data in files.items()},
+            "summary": json.loads(json.dumps(self.summary, default=str)),
+        }
+        store_mod.write_atomic(out / store_mod.MANIFEST, json.dumps(manifest, indent=1).encode())
         if figures:
             self.save_figures(out)
         return out
@@ -163,34 +181,92 @@ def save_store_figures(out_dir, summary: dict) -> list[str]:
 def load_results(out_dir, point: int | None = None) -> Results:
     """Read what :meth:`Results.save` wrote, or a result store (see :mod:`sim.store`).
 
+    The folder's manifest is the authority: only the tables it lists are read,
+    each verified against its recorded size and hash, and the summary is the
+    manifest's (an edited ``summary.json`` or a stray parquet file is not read).
     A store may be unfinished (interrupted): its finished parts are read. For a
     sweep or sensitivity store, ``point`` picks one point (default: all points,
-    with a ``point`` column first).
+    with a ``point`` column first). A folder written before manifests (no
+    ``manifest.json``) gives its core tables and the tables its model declares.
+    Problems are one :class:`~sim.scenario.ScenarioError` line.
     """
     from . import store as store_mod
+    from .validation import ScenarioError, shown, shown_path
 
     d = Path(out_dir)
+    if not d.is_dir():
+        raise ScenarioError(f"{shown_path(d)} is not a results folder (no such folder)")
     if store_mod.is_store(d):
-        return _load_store(store_mod.Store.read(d), point)
+        store = store_mod.Store.read(d)
+        kind = store.manifest["kind"]
+        if kind == "compare":
+            raise ScenarioError(f"{shown_path(d)} holds a comparison (compare.csv), not the tables of a run")
+        if kind == "saved":
+            return _load_saved(store, point)
+        return _load_store(store, _check_point(store, point))
     missing = [f for f in FILES if not (d / f).is_file()]
     if missing:
-        raise FileNotFoundError(f"{d}: not a results folder, missing {', '.join(missing)}")
-    read = lambda f: pd.read_parquet(d / f)  # noqa: E731
-    metrics = read("metrics.parquet") if (d / "metrics.parquet").is_file() else None
-    extra = {
-        f.stem: pd.read_parquet(f)
-        for f in sorted(d.glob("*.parquet"))
-        if f.stem not in (*Results.CORE, "metrics")
-    }
-    return Results(
-        read("events.parquet"),
-        read("trajectories.parquet"),
-        read("gap.parquet"),
-        read("staircase.parquet"),
-        json.loads((d / "summary.json").read_text()),
-        metrics=metrics,
-        tables=extra,
-    )
+        raise ScenarioError(f"{shown_path(d)} is not a results folder, missing {', '.join(missing)}")
+    if point is not None:
+        raise ScenarioError(f"point: {shown(point)} is not allowed: {shown_path(d)} holds one run")
+    try:
+        summary = json.loads((d / "summary.json").read_text())
+        tables = {n: pd.read_parquet(d / f"{n}.parquet") for n in Results.CORE}
+        extra = {
+            n: pd.read_parquet(d / f"{n}.parquet")
+            for n in sorted(_declared_tables(summary))
+            if (d / f"{n}.parquet").is_file()
+        }
+    except (OSError, ValueError) as exc:  # pyarrow's errors are OSError or ValueError (ArrowInvalid)
+        raise ScenarioError(
+            f"{shown_path(d)}: cannot read its tables ({str(exc).splitlines()[0][:120]})"
+        ) from None
+    metrics = extra.pop("metrics", None)
+    return Results.from_tables({**tables, **extra}, summary, metrics)
+
+
+def _declared_tables(summary: dict) -> set[str]:
+    """The tables a run of ``summary``'s model writes besides the core ones (legacy folders)."""
+    from . import registry
+    from . import scenario as scenario_mod
+
+    names = {"metrics", "params"}
+    try:
+        params = scenario_mod.load(summary["params"])
+        names |= set(registry.get_model(params.model).schemas(params)) - {"events", "states"}
+    except (KeyError, TypeError, ValueError):  # an unreadable summary: the core tables only
+        pass
+    return names
+
+
+def _check_point(store, point):
+    """``point`` as the store's kind allows it (one error line otherwise)."""
+    from .validation import ScenarioError, shown, shown_path
+
+    man = store.manifest
+    n = len(man["spec"].get("points") or [None]) if man["kind"] != "run" else 1
+    if point is None:
+        return None
+    if isinstance(point, bool) or not isinstance(point, int) or not 0 <= point < n:
+        raise ScenarioError(
+            f"point: {shown(point)} is not allowed: an integer in [0, {n - 1}] "
+            f"({shown_path(store.path)} holds {n} point(s))"
+        )
+    return None if man["kind"] == "run" else point
+
+
+def _load_saved(store, point) -> Results:
+    """A folder written by :meth:`Results.save`: the tables its manifest lists."""
+    from .validation import ScenarioError, shown, shown_path
+
+    if point is not None:
+        raise ScenarioError(f"point: {shown(point)} is not allowed: {shown_path(store.path)} holds one run")
+    names = [n.removesuffix(".parquet") for n in store.manifest["outputs"] if n.endswith(".parquet")]
+    tables = {n: pd.read_parquet(store.output(f"{n}.parquet")) for n in names}
+    for n in Results.CORE:
+        tables.setdefault(n, pd.DataFrame())
+    summary = store.manifest.get("summary") or json.loads(store.output("summary.json").read_text())
+    return Results.from_tables(tables, summary, tables.pop("metrics", None))
 
 
 def store_params(spec: dict, point: int | None = None):
@@ -202,34 +278,34 @@ def store_params(spec: dict, point: int | None = None):
 
 
 def _load_store(store, point: int | None) -> Results:
-    """A store's finished parts as :class:`Results` (consolidated files if the run finished)."""
-    d, man = store.path, store.manifest
-    if man.get("consolidated") and point is None:
-        tables = {n: pd.read_parquet(d / f"{n}.parquet") for n in [*man["consolidated"], "metrics"]}
+    """A store's finished parts as :class:`Results` (consolidated files if the run finished),
+    every file verified against the manifest."""
+    from .validation import ScenarioError, shown_path
+
+    man = store.manifest
+    if man["kind"] == "run" and man.get("consolidated"):
+        names = [*man["consolidated"], "metrics"]
+        tables = {n: pd.read_parquet(store.output(f"{n}.parquet")) for n in names}
     else:
         with_point = man["kind"] != "run" and point is None
         tables = {n: store.table(n, point, with_point=with_point) for n in store.table_names()}
     metrics = tables.pop("metrics", None)
-    if (d / "summary.json").is_file() and point is None and man["kind"] == "run":
-        summary = json.loads((d / "summary.json").read_text())
+    if metrics is None or not len(metrics):
+        raise ScenarioError(f"{shown_path(store.path)}: no finished replications yet; resume the store")
+    if man["kind"] == "run" and man.get("summary"):
+        summary = man["summary"]
     else:
         params = store_params(man["spec"], point if man["kind"] != "run" else None)
         summary = make_summary(
             params,
             metrics.drop(columns=["point"], errors="ignore"),
-            man.get("history", []),
+            man.get("history") or [],
             complete=bool(man.get("complete")),
             **({"point": point} if point is not None else {}),
         )
     for n in Results.CORE:
         tables.setdefault(n, pd.DataFrame())
     return Results.from_tables(tables, summary, metrics)
-
-
-def _categorical(df: pd.DataFrame, columns, categories) -> pd.DataFrame:
-    for c in columns:
-        df[c] = pd.Categorical(df[c].astype(str), categories=list(categories))
-    return df
 
 
 def staircase_of(states: pd.DataFrame, history, reps: list[int], teams: list[str]) -> pd.DataFrame:
@@ -260,14 +336,12 @@ def staircase_of(states: pd.DataFrame, history, reps: list[int], teams: list[str
 def frontier_table(staircase: pd.DataFrame, grid: np.ndarray, teams: list[str]) -> pd.DataFrame:
     """Per team and grid time: months behind the frontier (the best public record of all
     *other* teams, :func:`sim.gap.months_behind_frontier`; the leader has one too) and
-    whether the team is on top (:func:`sim.gap.top_team`)."""
+    whether the team is on top (:func:`sim.gap.top_team`); columns :data:`sim.tables.FRONTIER`."""
     fr = gap_mod.months_behind_frontier(staircase, grid, teams)
     top = gap_mod.top_team(staircase, grid, teams)
     fr = fr.merge(top, on=["rep", "t_days"], how="left")
-    fr["on_top"] = (fr["team"] == fr["top_team"]).astype(bool)
-    fr = fr[["rep", "t_days", "team", "months_behind_frontier", "months_behind_frontier_flag", "on_top"]]
-    fr = _categorical(fr, ["team"], teams)
-    return _categorical(fr, ["months_behind_frontier_flag"], FLAGS)
+    fr["on_top"] = fr["team"] == fr["top_team"]
+    return tables_mod.FRONTIER.bind(team=teams, months_behind_frontier_flag=FLAGS).cast(fr)
 
 
 def build_tables(params, outs: list, reps: list[int]) -> dict[str, pd.DataFrame]:
@@ -292,8 +366,7 @@ def build_tables(params, outs: list, reps: list[int]) -> dict[str, pd.DataFrame]
         on=["rep", "t_days", "follower"],
         how="left",
     )
-    gap = _categorical(gap, ["follower", "leader"], teams)
-    gap = _categorical(gap, ["months_behind_flag"], FLAGS)
+    gap = tables_mod.GAP.bind(follower=teams, leader=teams, months_behind_flag=FLAGS).cast(gap)
     tables = {
         "events": events,
         "trajectories": trajectories,

@@ -21,29 +21,27 @@ import contextlib
 import json
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from tqdm.auto import tqdm
 
-from . import headline, registry, uncertain
+from . import headline, output_folder, registry, uncertain
 from . import scenario as scenario_mod
 from .executors import make_executor
 from .model import check_output
 from .options import RunOptions
 from .results import Results, build_tables, make_summary, package_version
-from .scenario import ScenarioError
-from .store import Store, part_key, write_tables
+from .scenario import MAX_REPS, ScenarioError
+from .store import Store, parquet_bytes, part_key, write_tables
 from .streams import Streams
 from .units import DAYS_PER_YEAR
 
 __all__ = ["run", "run_scenario", "execute", "resolve", "batch_size", "open_executor", "RunOutput"]
 
 MAX_BATCH = 10  # amortises a job's overhead (pickling params, building tables)
-#: Replications a run may ask for (a job list is built before anything runs).
-MAX_REPS = 1_000_000
 
 
 def horizon_of(params) -> float:
@@ -103,10 +101,10 @@ def _run_batch(job: _Batch) -> dict:
     metrics = headline.rep_metrics(
         tables["gap"], params.years, job.at_year, model.headline.column, frontier=tables["frontier"]
     )
-    res = {"metrics": metrics, "history": [list(h) for h in outs[0].history], "tables": {}, "written": ()}
+    res = {"metrics": metrics, "history": [list(h) for h in outs[0].history], "tables": {}, "written": {}}
     if job.keep_tables:
-        if job.part is not None:  # write here: the parent gets only the small metrics
-            res["written"] = tuple(write_tables(job.part[0], job.part[1], tables))
+        if job.part is not None:  # write here: the parent gets the small metrics and the files' hashes
+            res["written"] = write_tables(job.part[0], job.part[1], tables)
         else:
             res["tables"] = tables
     return res
@@ -341,7 +339,9 @@ class RunOutput:
     """What :func:`run_scenario` returns.
 
     ``tables`` (name -> DataFrame) when the run was in memory; ``out`` (the store
-    folder, tables consolidated as parquet files there) when it streamed.
+    folder, tables consolidated as parquet files there) when it streamed;
+    ``notes``: what resuming found (damaged parts recomputed, a store that was
+    already complete), one line each.
     """
 
     params: Any
@@ -349,6 +349,7 @@ class RunOutput:
     metrics: pd.DataFrame
     tables: dict[str, pd.DataFrame] | None = None
     out: Path | None = None
+    notes: list[str] = field(default_factory=list)
 
     def results(self) -> Results:
         """The run as :class:`~sim.results.Results` (read from the store if it streamed)."""
@@ -367,13 +368,17 @@ def run_scenario(
     years: float | None = None,
     overrides: Mapping[str, Any] | None = None,
     options: RunOptions | None = None,
+    figures: bool = False,
 ) -> RunOutput:
     """Run a scenario: the pipeline behind :func:`run` and ``python -m sim run``.
 
     With ``options.out`` the finished batches stream into a result store there
     (memory stays flat: only per-rep headline figures are kept; the tables go
     to disk part by part and are then consolidated into ``events.parquet``, ...),
-    and ``options.resume`` continues it. Otherwise the tables stay in memory.
+    and ``options.resume`` continues it (a complete store is left as it is and
+    returned). The folder is locked while the run writes, and earlier results in
+    it are replaced only once the new ones are complete, ``figures`` (PNGs)
+    included (:mod:`sim.output_folder`). Otherwise the tables stay in memory.
     Parameters as :func:`run`.
     """
     options = options or RunOptions()
@@ -400,24 +405,41 @@ def run_scenario(
         "batch": batch_size(n) if options.batch is None else options.batch,
         "at_year": options.at_year,
     }
-    store = Store.open(out, "run", spec, package_version(), resume=options.resume)
-    res = execute([params], n, options, store=store, auto=auto)
-    metrics = res["metrics"].drop(columns="point")
-    summary = make_summary(
-        params, metrics, res["history"], at_year=options.at_year, **_stopping(auto, options, res, metrics)
-    )
-    names = [name for name in store.table_names() if name != "metrics"]
-    # one thread per table: pyarrow reads and writes without holding the GIL
-    with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
-        ok = list(pool.map(lambda name: store.consolidate(name, out / f"{name}.parquet"), names))
-    consolidated = [name for name, done in zip(names, ok) if done]
-    metrics.to_parquet(out / "metrics.parquet", index=False)
-    (out / "summary.json").write_text(json.dumps(summary, indent=2, default=str))
-    store.set(complete=True, consolidated=consolidated)
-    for name in consolidated:  # the consolidated file replaces its parts (half the disk)
-        for f in store.files(name):
-            f.unlink(missing_ok=True)
-    return RunOutput(params, summary, metrics, out=out)
+    # Everything above is validated before the folder is touched; `writing` locks it and
+    # puts the new results in place only once they are complete (sim.output_folder).
+    with output_folder.writing(out, resume=options.resume, force=options.force) as target:
+        store = Store.open(target.work, "run", spec, package_version(), resume=target.resume)
+        if store.complete:  # resuming a finished run: nothing to do
+            summary = store.manifest.get("summary") or json.loads(store.output("summary.json").read_text())
+            metrics = pd.read_parquet(store.output("metrics.parquet"))
+            return RunOutput(params, summary, metrics, out=out, notes=store.notes)
+        res = execute([params], n, options, store=store, auto=auto)
+        metrics = res["metrics"].drop(columns="point")
+        summary = make_summary(
+            params, metrics, res["history"], at_year=options.at_year, **_stopping(auto, options, res, metrics)
+        )
+        names = [name for name in store.table_names() if name != "metrics"]
+        # one thread per table: pyarrow reads and writes without holding the GIL
+        with ThreadPoolExecutor(max_workers=max(1, len(names))) as pool:
+            ok = list(pool.map(store.consolidate, names))
+        consolidated = [name for name, done in zip(names, ok) if done]
+        store.write_output("metrics.parquet", parquet_bytes(metrics))
+        store.write_output("summary.json", json.dumps(summary, indent=2, default=str).encode())
+        store.set(summary=_canonical_summary(summary), consolidated=consolidated)
+        if figures:
+            from .results import save_store_figures
+
+            save_store_figures(target.work, summary)
+        store.set(complete=True)
+        for name in consolidated:  # the consolidated file replaces its parts (half the disk)
+            for f in store.files(name):
+                f.unlink(missing_ok=True)
+    return RunOutput(params, summary, metrics, out=out, notes=store.notes)
+
+
+def _canonical_summary(summary: dict) -> dict:
+    """The summary as the manifest keeps it (JSON values: dates as text)."""
+    return json.loads(json.dumps(summary, default=str))
 
 
 def run(

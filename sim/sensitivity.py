@@ -51,15 +51,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import headline, plots, runner
+from . import headline, output_folder, plots, runner
 from .options import RunOptions
 from .results import package_version
 from .scenario import ScenarioError, parse_value
 from .store import Store
+from .validation import shown
 
 DEFAULT_N = 16
 DEFAULT_REPS = 4
 DEFAULT_SPREAD = 0.5
+#: Largest Sobol' base sample (n (D + 2) points are run).
+MAX_N = 4096
 
 
 # -- parameters and ranges ---------------------------------------------------------
@@ -167,12 +170,19 @@ def _cast(params, key: str, x: float):
 
 
 # -- Sobol through SALib -----------------------------------------------------------
+def check_n(n) -> None:
+    """Refuse a Sobol' base sample that is not a power of two in [2, :data:`MAX_N`]."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2 or n & (n - 1) or n > MAX_N:
+        raise ScenarioError(
+            f"n: {shown(n)} is not allowed: a power of two in [2, {MAX_N}] (Sobol' sequences need it)"
+        )
+
+
 def sobol_sample(problem: dict, n: int = DEFAULT_N, seed: int = 0) -> np.ndarray:
     """SALib Sobol' sequence sample, ``n (D + 2)`` rows (no second-order terms)."""
     from SALib.sample import sobol as sobol_sample_mod
 
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2 or n & (n - 1):
-        raise ScenarioError(f"n: {n!r} is not allowed: a power of two >= 2 (Sobol' sequences need it)")
+    check_n(n)
     return sobol_sample_mod.sample(problem, n, calc_second_order=False, scramble=True, seed=seed)
 
 
@@ -239,57 +249,63 @@ def run_sensitivity(
     followers = [t for t in base.teams if t != base.leader]
     follower = follower or followers[0]
     if follower not in followers:
-        raise ScenarioError(f"follower: {follower!r} is not allowed: one of {', '.join(followers)}")
+        raise ScenarioError(f"follower: {shown(follower)} is not allowed: one of {', '.join(followers)}")
     keys = [k for k, _, _ in ranges]
     points: list[dict] = [{}]
     for k, lo, hi in ranges:
         points += [{k: _cast(base, k, lo)}, {k: _cast(base, k, hi)}]
     problem = {"num_vars": len(keys), "names": keys, "bounds": [[lo, hi] for _, lo, hi in ranges]}
+    from .sweep import MAX_POINTS, check_size, validate_points
+
+    if sobol:
+        check_n(n)
+    total = len(points) + (n * (len(keys) + 2) if sobol else 0)
+    if total > MAX_POINTS:
+        raise ScenarioError(
+            f"n: {shown(n)} is not allowed: {total} points for {len(keys)} parameters; at most {MAX_POINTS}"
+        )
+    check_size(total, base.run.reps)
     x = sobol_sample(problem, n, sample_seed) if sobol else np.empty((0, len(keys)))
     points += [{k: _cast(base, k, v) for k, v in zip(keys, row)} for row in x]
-    from .sweep import validate_points
-
     pts = validate_points(base, points)
-    store = None
-    if options.out is not None:
-        spec = {
-            "scenario": base.name,
-            "params": base.model_dump(mode="json"),
-            "overrides": dict(overrides or {}),
-            "seed": base.run.seed,
-            "reps": base.run.reps,
-            "ranges": ranges,
-            "n": n,
-            "sample_seed": sample_seed,
-            "sobol": sobol,
-            "follower": follower,
-            "points": points,
-            "at_year": at_year,
-        }
-        store = Store.open(options.out, "sensitivity", spec, package_version(), resume=options.resume)
-    # one job per point: a point's reps are few, and its mean is what is analysed
-    res = runner.execute(
-        pts,
-        base.run.reps,
-        options.replace(batch=base.run.reps),
-        store=store,
-        keep_tables=False,
-        desc=f"sensitivity {base.name}",
-    )
-    result = analyse(
-        res["metrics"],
-        points,
-        ranges,
-        follower,
-        n,
-        sample_seed,
-        sobol,
-        f"{follower}: {headline.headline_label(base.years, at_year)}",
-    )
-    if options.out is not None:
-        write_sensitivity(result, Path(options.out), figures)
+    label = f"{follower}: {headline.headline_label(base.years, at_year)}"
+
+    def compute(store=None) -> dict:
+        # one job per point: a point's reps are few, and its mean is what is analysed
+        res = runner.execute(
+            pts,
+            base.run.reps,
+            options.replace(batch=base.run.reps, out=None, resume=False),
+            store=store,
+            keep_tables=False,
+            desc=f"sensitivity {base.name}",
+        )
+        return analyse(res["metrics"], points, ranges, follower, n, sample_seed, sobol, label)
+
+    if options.out is None:
+        return compute()
+    spec = {
+        "scenario": base.name,
+        "params": base.model_dump(mode="json"),
+        "overrides": dict(overrides or {}),
+        "seed": base.run.seed,
+        "reps": base.run.reps,
+        "ranges": ranges,
+        "n": n,
+        "sample_seed": sample_seed,
+        "sobol": sobol,
+        "follower": follower,
+        "points": points,
+        "at_year": at_year,
+    }
+    with output_folder.writing(options.out, resume=options.resume, force=options.force) as target:
+        store = Store.open(target.work, "sensitivity", spec, package_version(), resume=target.resume)
+        if store.complete:  # resuming a finished analysis: nothing to do
+            return {**load_sensitivity(target.work), "notes": store.notes}
+        result = compute(store)
+        write_sensitivity(result, target.work, figures, store=store)
         store.set(complete=True)
-    return result
+    return {**result, "notes": store.notes}
 
 
 def analyse(
@@ -358,13 +374,17 @@ def load_sensitivity(out) -> dict:
     )
 
 
-def write_sensitivity(result: dict, out: Path, figures: bool = True) -> None:
-    """Write ``oat.csv`` and, when Sobol indices were computed, ``sobol.csv`` into ``out``;
-    with ``figures`` also ``tornado.png`` and ``sobol.png``.
-    """
-    result["oat"].to_csv(out / "oat.csv", index=False)
+def write_sensitivity(result: dict, out: Path, figures: bool = True, store: Store | None = None) -> None:
+    """``oat.csv``, ``sobol.csv`` and their figures; recorded in ``store``'s manifest when given."""
+    files = {"oat.csv": result["oat"]}
     if result["sobol"] is not None:
-        result["sobol"].to_csv(out / "sobol.csv", index=False)
+        files["sobol.csv"] = result["sobol"]
+    for name, frame in files.items():
+        data = frame.to_csv(index=False).encode()
+        if store is not None:
+            store.write_output(name, data)
+        else:
+            (Path(out) / name).write_bytes(data)
     if figures:
         plots.save_figure(
             plots.plot_tornado(result["oat"], result["baseline"], result["label"]), out / "tornado.png"

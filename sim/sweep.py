@@ -40,12 +40,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import headline, plots, runner
+from . import headline, output_folder, plots, runner
 from . import scenario as scenario_mod
 from .options import RunOptions
 from .results import package_version
-from .scenario import ScenarioError, parse_value
-from .store import Store
+from .scenario import MAX_REPS, ScenarioError, parse_value
+from .store import Store, parquet_bytes
+from .validation import shown
+
+#: Points a sweep may have (each is validated and kept before anything runs).
+MAX_POINTS = 10_000
 
 RESERVED = {
     "run.reps": "set reps instead",
@@ -125,10 +129,10 @@ def parse_vary(item: str) -> Vary:
         n = None
         if len(bits) == 3:
             n = parse_value(bits[2].strip())
-            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_POINTS:
                 raise ScenarioError(
-                    f"vary: {item!r} is not allowed: {key} range count {bits[2].strip()!r} "
-                    "must be an integer >= 1 (an empty range has no points)"
+                    f"vary: {shown(item)} is not allowed: {key} range count {shown(bits[2].strip())} "
+                    f"must be an integer in [1, {MAX_POINTS}] (an empty range has no points)"
                 )
             if n > 1 and lo == hi:
                 raise ScenarioError(
@@ -172,14 +176,22 @@ def design_points(
             raise ScenarioError(
                 f"samples: {samples!r} is not allowed with --design grid (it sets the lhs size)"
             )
+        sizes = [len(v.values) if not v.is_range else (v.n or 1) for v in varies]
+        if math.prod(sizes) > MAX_POINTS:
+            raise ScenarioError(
+                f"vary: the grid has {' x '.join(map(str, sizes))} = {math.prod(sizes)} points; "
+                f"at most {MAX_POINTS} are allowed"
+            )
         combos = itertools.product(*[v.grid_values() for v in varies])
         return [dict(zip(keys, c)) for c in combos]
     if design == "lhs":
         from scipy.stats import qmc
 
         n = 10 if samples is None else samples
-        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise ScenarioError(f"samples: {n!r} is not allowed: must be an integer >= 1")
+        if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_POINTS:
+            raise ScenarioError(
+                f"samples: {shown(n)} is not allowed: must be an integer in [1, {MAX_POINTS}]"
+            )
         u = qmc.LatinHypercube(d=len(varies), seed=design_seed).random(n)
         cols = [v.scale(u[:, j]) for j, v in enumerate(varies)]
         return [dict(zip(keys, vals)) for vals in zip(*cols)]
@@ -243,58 +255,97 @@ def run_sweep(
     varies = [v if isinstance(v, Vary) else parse_vary(v) for v in vary]
     points = design_points(varies, design, samples, design_seed)
     base = runner.resolve(scenario, reps, seed, years, overrides)
-    params = validate_points(base, points)
     n = base.run.reps
-    store = None
-    if options.out is not None:
-        spec = {
-            "scenario": base.name,
-            "params": base.model_dump(mode="json"),
-            "overrides": dict(overrides or {}),
-            "seed": base.run.seed,
-            "reps": n,
-            "design": design,
-            "samples": samples,
-            "design_seed": design_seed,
-            "vary": [v.key for v in varies],
+    check_size(len(points), n)
+    params = validate_points(base, points)
+    label = headline.headline_label(base.years, options.at_year)
+    keys = [v.key for v in varies]
+
+    def finish(res: dict) -> dict:
+        table = tidy(res["metrics"], points)
+        summary = summarise_points(table, keys)
+        return {
+            "table": table,
+            "summary": summary,
             "points": points,
-            "batch": options.batch,
-            "at_year": options.at_year,
-            "keep_tables": keep_tables,
+            "keys": keys,
+            "out": options.out,
+            "label": label,
         }
-        store = Store.open(options.out, "sweep", spec, package_version(), resume=options.resume)
-    res = runner.execute(params, n, options, store=store, keep_tables=keep_tables, desc=f"sweep {base.name}")
-    table = tidy(res["metrics"], points)
-    summary = summarise_points(table, [v.key for v in varies])
-    result = {
-        "table": table,
-        "summary": summary,
+
+    desc = f"sweep {base.name}"
+    if options.out is None:
+        return finish(runner.execute(params, n, options, keep_tables=keep_tables, desc=desc))
+    spec = {
+        "scenario": base.name,
+        "params": base.model_dump(mode="json"),
+        "overrides": dict(overrides or {}),
+        "seed": base.run.seed,
+        "reps": n,
+        "design": design,
+        "samples": samples,
+        "design_seed": design_seed,
+        "vary": keys,
         "points": points,
-        "keys": [v.key for v in varies],
-        "out": options.out,
-        "label": headline.headline_label(base.years, options.at_year),
+        "batch": options.batch,
+        "at_year": options.at_year,
+        "keep_tables": keep_tables,
     }
-    if options.out is not None:
-        write_sweep(result, Path(options.out), figures=figures)
+    with output_folder.writing(options.out, resume=options.resume, force=options.force) as target:
+        store = Store.open(target.work, "sweep", spec, package_version(), resume=target.resume)
+        if store.complete:  # resuming a finished sweep: nothing to do
+            return {**load_sweep(target.work), "out": options.out, "notes": store.notes}
+        result = finish(runner.execute(params, n, options, store=store, keep_tables=keep_tables, desc=desc))
+        write_sweep(result, target.work, figures=figures, store=store)
         store.set(complete=True)
-    return result
+    return {**result, "notes": store.notes}
 
 
-def write_sweep(result: dict, out: Path, figures: bool = True) -> None:
-    """``sweep.parquet`` (per rep), ``sweep_summary.csv`` (per point) and ``sweep.png``."""
-    result["table"].to_parquet(out / "sweep.parquet", index=False)
-    result["summary"].to_csv(out / "sweep_summary.csv", index=False)
-    (out / "sweep.json").write_text(
-        json.dumps(
+def check_size(points: int, reps: int) -> None:
+    """Refuse, before anything is allocated, more than :data:`sim.scenario.MAX_REPS`
+    replications in all (points x reps)."""
+    if points * reps > MAX_REPS:
+        raise ScenarioError(
+            f"reps: {points} points x {reps} reps = {points * reps} replications is not allowed: "
+            f"at most {MAX_REPS} in all"
+        )
+
+
+def _for_figure(summary: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Text values shown in a figure with ``$`` escaped (matplotlib reads ``$...$`` as mathtext)."""
+    out = summary.copy()
+    for k in keys:
+        if out[k].dtype == object:
+            out[k] = out[k].map(lambda v: v.replace("$", r"\$") if isinstance(v, str) else v)
+    return out
+
+
+def draw_sweep(result: dict, out: Path) -> Path:
+    """``sweep.png``: the headline metric per point (see :func:`sim.plots.plot_sweep`)."""
+    fig = plots.plot_sweep(_for_figure(result["summary"], result["keys"]), result["keys"], result["label"])
+    plots.save_figure(fig, out / "sweep.png")
+    return out / "sweep.png"
+
+
+def write_sweep(result: dict, out: Path, figures: bool = True, store: Store | None = None) -> None:
+    """``sweep.parquet`` (per rep), ``sweep_summary.csv`` (per point), ``sweep.json`` and
+    ``sweep.png``; recorded in ``store``'s manifest when given."""
+    files = {
+        "sweep.parquet": parquet_bytes(result["table"]),
+        "sweep_summary.csv": result["summary"].to_csv(index=False).encode(),
+        "sweep.json": json.dumps(
             {"keys": result["keys"], "points": result["points"], "label": result["label"]},
             indent=1,
             default=str,
-        )
-    )
+        ).encode(),
+    }
+    for name, data in files.items():
+        if store is not None:
+            store.write_output(name, data)
+        else:
+            (Path(out) / name).write_bytes(data)
     if figures:
-        plots.save_figure(
-            plots.plot_sweep(result["summary"], result["keys"], result["label"]), out / "sweep.png"
-        )
+        draw_sweep(result, Path(out))
 
 
 def load_sweep(out) -> dict:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from .recorder import Column, Schema
 
-__all__ = ["GAP", "STAIRCASE", "METRICS", "TRAJECTORY_KEYS"]
+__all__ = ["GAP", "STAIRCASE", "FRONTIER", "METRICS", "TRAJECTORY_KEYS"]
 
 #: The columns ``trajectories`` starts with, before the model's other ``states`` columns.
 TRAJECTORY_KEYS = ("rep", "team", "t_days")
@@ -46,6 +46,26 @@ GAP = Schema(
             doc="follower's cumulative US$ at t over the leader's when it reached the same capability "
             "(NaN when that time is before the start or unknown)",
         ),
+        Column(
+            "months_behind_frontier",
+            doc="months behind the best public record of all other teams (the frontier; see frontier)",
+        ),
+    ],
+)
+
+FRONTIER = Schema(
+    "frontier",
+    [
+        Column("rep", "int64", doc="replication"),
+        Column("t_days", doc="grid time (days from the start)"),
+        Column("team", "category", doc="every team, the leader included"),
+        Column(
+            "months_behind_frontier",
+            doc="how long before t the best public record of all *other* teams first reached the "
+            "team's capability at t (months; negative when it leads; NaN when undefined)",
+        ),
+        Column("months_behind_frontier_flag", "category", doc="why it is NaN (flags as months_behind_flag)"),
+        Column("on_top", "bool", doc="the team has the highest public capability at t (ties: the incumbent)"),
     ],
 )
 
@@ -74,5 +94,8 @@ METRICS = Schema(
             doc="the headline metric: mean months behind over the 6 months before the headline year "
             "(default year 5)",
         ),
+        Column("share_on_top", doc="share of grid times the follower is on top"),
+        Column("leader_share_on_top", doc="share of grid times the leader is on top (this rep)"),
+        Column("top_team_changes", doc="changes of the top team between grid times (this rep)"),
     ],
 )

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 
-from sim.scenario import ScenarioBase, Strict, per_area
+from sim.scenario import ScenarioBase, Strict, per_area, relative_to_scenario
 
 AREAS = ("litho", "etch", "deposition", "implant", "cmp", "clean", "metrology")
 WAFERS_PER_LOT = 25
+#: Steps a route may have (real flows have about 500 to 1,500; a route is built before anything runs).
+MAX_ROUTE_STEPS = 100_000
+#: Tool groups a synthetic route may have (real fabs: a few hundred).
+MAX_TOOL_GROUPS = 10_000
 
 
 PerArea = per_area("PerArea", AREAS, __name__)  # a number per area
@@ -28,11 +32,19 @@ class Route(Strict):
         None,
         description=(
             "CSV with columns tool_group, area, minutes, defect_weight (one row per step, in order); "
-            "relative paths are from the scenario folder"
+            "relative paths are from the scenario file's folder (absolute once loaded)"
         ),
     )
-    steps: int = Field(500, ge=1, description="steps of a synthetic route")
-    tool_groups: int = Field(100, ge=1, description="tool groups of a synthetic route")
+    csv_blake2b: str | None = Field(
+        None,
+        pattern=r"^[0-9a-f]{64}$",
+        description=(
+            "BLAKE2b hash of the CSV's bytes, filled in when the scenario loads (so a store's "
+            "spec changes, and --resume refuses, when the route file changes); if given, the file must match"
+        ),
+    )
+    steps: int = Field(500, ge=1, le=MAX_ROUTE_STEPS, description="steps of a synthetic route")
+    tool_groups: int = Field(100, ge=1, le=MAX_TOOL_GROUPS, description="tool groups of a synthetic route")
     area_mix: PerArea = Field(
         PerArea(litho=0.15, etch=0.15, deposition=0.2, implant=0.08, cmp=0.07, clean=0.25, metrology=0.10),
         description="share of steps per area (normalised)",
@@ -46,11 +58,21 @@ class Route(Strict):
     )
 
     @model_validator(mode="after")
-    def _groups(self):
+    def _groups(self, info: ValidationInfo):
         if self.csv is not None:
-            from .route import load_route  # reads the file now, so a bad CSV is a one-line error up front
+            from .route import load_route, route_digest  # read now: a bad CSV is one error line up front
 
-            load_route(self.csv)
+            path = relative_to_scenario(self.csv, info.context)
+            load_route(path)
+            digest = route_digest(path)
+            if self.csv_blake2b is not None and self.csv_blake2b != digest:
+                raise ValueError(
+                    f"route.csv: {str(path)!r} has changed since these parameters were made "
+                    "(its hash differs from route.csv_blake2b)"
+                )
+            # set without re-validating (validate_assignment would run this validator again)
+            self.__dict__["csv"] = str(path)
+            self.__dict__["csv_blake2b"] = digest
         if self.csv is None and self.tool_groups > self.steps:
             raise ValueError(f"route.tool_groups {self.tool_groups} must not exceed route.steps {self.steps}")
         if sum(self.area_mix.array()) <= 0:
@@ -61,7 +83,12 @@ class Route(Strict):
 class World(Strict):
     """The latent failure modes of the process, and the learning laws (DESIGN §3.1)."""
 
-    modes_per_step: float = Field(2.0, gt=0, description="mean failure modes hidden in a step (Poisson)")
+    modes_per_step: float = Field(
+        2.0,
+        gt=0,
+        le=100,
+        description="mean failure modes hidden in a step (Poisson; drawn before anything runs)",
+    )
     hazard_median: float = Field(
         0.005, gt=0, description="median per-wafer hazard of a mode at defect weight 1, unfixed"
     )

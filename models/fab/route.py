@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim import registry
 from sim.scenario import ScenarioError
+from sim.validation import shown_path
 
 from .params import AREAS
 
@@ -124,43 +124,69 @@ def synthetic_route(
     return Route(tool_group, area, minutes, weight, group_area)
 
 
-def _find_csv(path: str) -> Path:
-    p = Path(path)
-    if p.is_file():
-        return p
-    for d in registry.scenario_dirs():
-        if (d / p).is_file():
-            return d / p
-    raise ScenarioError(f"route.csv: {path!r} is not a readable file")
+#: Largest route CSV read (bytes): 100,000 steps of a few dozen characters.
+MAX_CSV_BYTES = 16 * 2**20
 
 
-def load_route(path: str) -> Route:
+def route_digest(path) -> str:
+    """BLAKE2b (32-byte digest, hex) of a route file's bytes: what a store's spec records."""
+    import hashlib
+
+    with open(path, "rb") as fh:
+        return hashlib.blake2b(fh.read(MAX_CSV_BYTES + 1), digest_size=32).hexdigest()
+
+
+def load_route(path) -> Route:
     """Read a route from CSV: one row per step in order, columns :data:`CSV_COLUMNS`.
 
     ``tool_group`` is any label (groups are numbered in order of first
-    appearance); ``area`` one of :data:`AREAS`; ``minutes`` > 0;
-    ``defect_weight`` >= 0. A relative path is looked up in the current folder,
-    then in the scenario folders. Bad content raises a one-line ScenarioError.
+    appearance); ``area`` one of :data:`AREAS`; ``minutes`` > 0 and finite;
+    ``defect_weight`` >= 0 and finite; at most
+    :data:`~models.fab.params.MAX_ROUTE_STEPS` rows. A relative path is from the
+    current folder (a scenario's ``route.csv`` is made absolute, from the
+    scenario file's folder, when the scenario loads). Bad content raises a
+    one-line ScenarioError naming the row, never the content of a cell.
     """
-    f = _find_csv(path)
+    from .params import MAX_ROUTE_STEPS
+
+    f = Path(path)
+    where = f"route.csv: {shown_path(f)}"
     try:
-        df = pd.read_csv(f)
-    except (OSError, ValueError) as exc:
-        raise ScenarioError(f"route.csv: cannot read {str(f)!r}: {exc}") from None
+        size = f.stat().st_size
+    except OSError:
+        raise ScenarioError(f"{where} is not a readable file") from None
+    if not f.is_file():
+        raise ScenarioError(f"{where} is not a readable file")
+    if size > MAX_CSV_BYTES:
+        raise ScenarioError(f"{where} is larger than {MAX_CSV_BYTES // 2**20} MiB; is it a route?")
+    try:
+        df = pd.read_csv(f, nrows=MAX_ROUTE_STEPS + 1)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        # these messages give line and field counts only, never a cell
+        raise ScenarioError(
+            f"{where} cannot be read as CSV: {str(exc).strip().splitlines()[0][:120]}"
+        ) from None
+    except (OSError, ValueError) as exc:  # e.g. not UTF-8: say what, not the bytes
+        raise ScenarioError(f"{where} cannot be read as CSV ({type(exc).__name__})") from None
     missing = [c for c in CSV_COLUMNS if c not in df.columns]
     if missing or len(df) == 0:
         raise ScenarioError(
-            f"route.csv: {str(f)!r} is not allowed: needs rows and columns {', '.join(CSV_COLUMNS)}"
+            f"{where} is not allowed: needs rows and columns {', '.join(CSV_COLUMNS)}"
             + (f" (missing {', '.join(missing)})" if missing else "")
         )
-    bad_area = sorted(set(df["area"].astype(str)) - set(AREAS))
-    if bad_area:
-        raise ScenarioError(f"route.csv: area {bad_area[0]!r} is not allowed: use one of {', '.join(AREAS)}")
+    if len(df) > MAX_ROUTE_STEPS:
+        raise ScenarioError(f"{where} is not allowed: more than {MAX_ROUTE_STEPS} steps")
+    bad_area = ~df["area"].astype(str).isin(AREAS).to_numpy()
+    if bad_area.any():
+        row = int(np.flatnonzero(bad_area)[0]) + 2  # the header is line 1
+        raise ScenarioError(f"{where}: line {row}: area is not one of {', '.join(AREAS)}")
     minutes = pd.to_numeric(df["minutes"], errors="coerce").to_numpy(float)
     weight = pd.to_numeric(df["defect_weight"], errors="coerce").to_numpy(float)
-    if not (np.all(minutes > 0) and np.all(weight >= 0)):
+    bad = ~(np.isfinite(minutes) & (minutes > 0) & np.isfinite(weight) & (weight >= 0))
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0]) + 2
         raise ScenarioError(
-            f"route.csv: {str(f)!r} is not allowed: minutes must be > 0 and defect_weight >= 0"
+            f"{where}: line {row}: minutes must be a number > 0 and defect_weight a number >= 0"
         )
     # Number groups by first appearance, so the numbering follows the route.
     first_seen = {lab: i for i, lab in enumerate(dict.fromkeys(df["tool_group"].astype(str)))}

@@ -15,6 +15,9 @@ from pydantic import Field, model_validator
 from sim.scenario import ScenarioBase, Strict, per_area
 
 AREAS = ("data", "infra", "stability", "post_training", "eval")
+#: Failure modes a world may hold (bands x modes per band; the default world has 288). The
+#: modes are drawn before anything runs, so this bounds the memory a scenario can ask for.
+MAX_MODES = 1_000_000
 
 
 PerArea = per_area("PerArea", AREAS, __name__)  # a number per area
@@ -65,6 +68,12 @@ class World(Strict):
     def _bands(self):
         if self.last_level <= self.first_level:
             raise ValueError(f"last_level {self.last_level} must exceed first_level {self.first_level}")
+        modes = (self.last_level - self.first_level) / self.band_width * sum(self.modes_per_band.array())
+        if modes > MAX_MODES:
+            raise ValueError(
+                f"the world would hold {modes:.3g} failure modes ((last_level - first_level) / band_width "
+                f"bands x modes_per_band); at most {MAX_MODES}"
+            )
         return self
 
 
@@ -217,7 +226,9 @@ class BacktestSettings(Strict):
     record: str | None = Field(
         None, description="CSV of releases (models/llm/record.py format); None: the shipped Epoch AI record"
     )
-    until: dt.date = Field(dt.date(2024, 12, 31), description="cut-off of the record used (inclusive)")
+    until: dt.date = Field(
+        dt.date(2024, 12, 31), strict=False, description="cut-off of the record used (inclusive; YYYY-MM-DD)"
+    )
     labs: dict[str, str] = Field({}, description="team -> lab name in the record, where they differ")
     compute_teams: list[str] = Field(
         [], description="teams whose compute growth is checked, besides the leader"

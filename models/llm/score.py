@@ -23,4 +23,6 @@ def benchmark_score(capability):
 
 def benchmark_score_scalar(capability: float) -> float:
     """:func:`benchmark_score` for one number (no numpy overhead in the event loop)."""
-    return CHANCE + SPAN / (1.0 + math.exp(-SLOPE * (capability - MIDPOINT)))
+    z = -SLOPE * (capability - MIDPOINT)
+    # past e**709 a float overflows (capability far below any model): the score is chance
+    return CHANCE + SPAN / (1.0 + math.exp(z)) if z < 700.0 else CHANCE
