@@ -9,14 +9,17 @@ written every Young-Daly interval ``tau = sqrt(2 * write * MTBF)``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 
-@dataclass(frozen=True)
-class Interruptions:
-    """What interruptions cost one run (all times in days)."""
+class Interruptions(NamedTuple):
+    """What interruptions cost one run (all times in days).
+
+    A named tuple rather than a frozen dataclass: one is made per run, and a
+    frozen dataclass costs several times more to build.
+    """
 
     count: int
     restart_days: float  # down, restarting
