@@ -218,10 +218,14 @@ class KnowHow:
         self.changes = 0
         self._hazard = modes.hazard.tolist()  # scalars for fix(): list items are cheaper than array items
         self._exposure: dict = {}  # (level, slope, cap) -> exposure of the modes with onset <= level
-        self._maturity_k = -1  # prefix length the cached maturity was computed for; -1: stale
-        self._maturity: tuple = ()
+        self._area = modes.area.tolist()
+        # Maturity per area, for the prefix of _maturity_k modes; an area goes stale when one
+        # of its modes in that prefix is fixed, all of them when the prefix or a month changes.
+        self._maturity_k = -1
+        self._maturity: list[float] = []
+        self._fresh = [False] * len(modes.areas)
         self._base_k = -1  # prefix length of the cached base hazard per area
-        self._base: list = []
+        self._base: list[float] = []
         self.t_days = 0.0
         self._recent = 0.0  # decayed count of own fixes
         self._absorptive_of = math.nan  # the _recent the cached absorptive capacity is for
@@ -287,8 +291,8 @@ class KnowHow:
         self.codified[mode], self.tacit[mode], self.residual[mode] = c, t, residual
         self.residual_hazard[mode] = self._hazard[mode] * residual
         self.changes += 1
-        if mode < self._maturity_k:  # a mode past the cached prefix leaves its maturity as it is
-            self._maturity_k = -1
+        if mode < self._maturity_k:  # a mode past the cached prefix leaves maturity as it is
+            self._fresh[self._area[mode]] = False
         if own:
             self._recent += 1.0
 
@@ -315,8 +319,12 @@ class KnowHow:
         key = (level, slope, cap)
         exposure = self._exposure.get(key)
         if exposure is None:
-            k = self.modes.prefix_length(level)
-            exposure = reach_exposure(self.modes.onset[:k], level, slope, cap)
+            # reach_exposure() on the prefix, in place: every onset here is <= level, so its
+            # np.where is the identity and the values are the same.
+            exposure = level - self.modes.onset[: self.modes.prefix_length(level)]
+            exposure *= slope
+            exposure += 1.0
+            np.minimum(exposure, cap, out=exposure)
             if len(self._exposure) >= self.EXPOSURE_CACHE:
                 self._exposure.clear()
             self._exposure[key] = exposure
@@ -327,18 +335,28 @@ class KnowHow:
         """Per area, the share of base hazard (modes with onset <= ``up_to``) the team has fixed.
 
         An area with no such modes counts as mature (1.0). A tuple of floats,
-        one per area of ``modes.areas``; kept until know-how of a mode below
-        ``up_to`` changes.
+        one per area of ``modes.areas``.
         """
+        k = self.modes.prefix_length(up_to)
+        if k != self._maturity_k or not all(self._fresh):
+            self._compute_maturity(k)
+        return tuple(self._maturity)
+
+    def area_maturity(self, up_to: float, area: int) -> float:
+        """``maturity(up_to)[area]``, kept until a mode of that area below ``up_to`` is fixed
+        or a month passes: runs ask for it far more often than it changes."""
+        k = self.modes.prefix_length(up_to)
+        if k != self._maturity_k or not self._fresh[area]:
+            self._compute_maturity(k)
+        return self._maturity[area]
+
+    def _compute_maturity(self, k: int) -> None:
         m = self.modes
-        k = m.prefix_length(up_to)
-        if self._maturity_k == k:
-            return self._maturity
         n_areas = len(m.areas)
         if self._base_k != k:  # the base changes only when the prefix grows
             self._base = np.bincount(m.area[:k], weights=m.hazard[:k], minlength=n_areas).tolist()
             self._base_k = k
         left = np.bincount(m.area[:k], weights=self.residual_hazard[:k], minlength=n_areas).tolist()
-        self._maturity = tuple(1.0 - lo / b if b > 0 else 1.0 for lo, b in zip(left, self._base))
+        self._maturity = [1.0 - lo / b if b > 0 else 1.0 for lo, b in zip(left, self._base)]
+        self._fresh = [True] * n_areas
         self._maturity_k = k
-        return self._maturity

@@ -47,7 +47,7 @@ class Outcome:
     cost_usd: float
     interruptions: int
     hazards: np.ndarray  # hazards the run faced, modes with onset <= its level
-    maturity: tuple  # per area, the share of hazard fixed when the run started
+    eval_maturity: float  # share of the evaluation area's hazard fixed when the run started
     wait_days: float  # queued for the cluster
 
 
@@ -146,13 +146,14 @@ class LLMTeam:
         if cause >= 0 and (self._visible[cause] or rng.random() < p.fail_early):
             fraction = rng.random()  # stopped when the failure shows
         train_days = plan.days * fraction
-        maturity = self.kh.maturity(self.largest_run)
-        hazard, restart, write = self.interruption_params(maturity[INFRA])
+        kh, largest = self.kh, self.largest_run
+        hazard, restart, write = self.interruption_params(kh.area_maturity(largest, INFRA))
+        eval_maturity = kh.area_maturity(largest, EVAL)  # as the run starts: other slots may fix modes
         ints = sample_interruptions(rng, plan.gpus, train_days, hazard, restart, write)
         duration = train_days + ints.extra_days
         yield env.timeout(duration)
         cost = plan.gpus * duration * self.cluster.cost_per_gpu_day
-        return Outcome(cause, duration, cost, ints.count, hazards, maturity, wait_days)
+        return Outcome(cause, duration, cost, ints.count, hazards, eval_maturity, wait_days)
 
     def interruption_params(self, infra: float) -> tuple[float, float, float]:
         """Interruptions per GPU-day, restart hours and checkpoint-write hours at infra maturity ``infra``.
@@ -218,7 +219,7 @@ class LLMTeam:
             capability = plan.level - loss
             if plan.kind == "run" or plan.level > self.largest_run:
                 self.largest_run = max(self.largest_run, plan.level)
-            eval_maturity = out.maturity[EVAL]
+            eval_maturity = out.eval_maturity
             if np.add.reduce(silent) > 0 and self.rng.random() < w.notice_on_success * eval_maturity:
                 worst = draw_failure(self.rng, silent * 1e6)  # a mode in proportion to its cost
                 if worst >= 0:
