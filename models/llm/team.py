@@ -28,7 +28,7 @@ DATA, INFRA, STABILITY, POST, EVAL = range(len(AREAS))
 VISIBLE = np.array([False, True, True, False, False])
 
 
-@dataclass
+@dataclass(slots=True)
 class Plan:
     kind: str  # "run" (main) or "experiment"
     level: float  # log10 effective compute (before silent losses)
@@ -40,7 +40,7 @@ class Plan:
     prep_days: float
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     cause: int  # failing mode, -1 on success
     duration_days: float
@@ -214,8 +214,9 @@ class LLMTeam:
             outcome = "failure"
         else:
             outcome = "success"
-            silent = out.hazards * self._silent[: len(out.hazards)]
-            loss = self.silent_loss(out.hazards)
+            hazards, silent_mask = out.hazards, self._silent[: len(out.hazards)]
+            silent = hazards * silent_mask
+            loss = w.silent_loss_per_hazard * float(np.dot(hazards, silent_mask))  # silent_loss(hazards)
             capability = plan.level - loss
             if plan.kind == "run" or plan.level > self.largest_run:
                 self.largest_run = max(self.largest_run, plan.level)
