@@ -179,8 +179,6 @@ class KnowHow:
     residual : float array, share of each mode's base hazard still carried (1 = unfixed)
     residual_hazard : float array, ``modes.hazard * residual`` (expected failures per run at
         exposure 1), kept up to date with ``residual``: every run needs it, and a fix changes one entry
-    changes : int, counts every change of know-how (a fix, a month's regression), so callers can
-        cache what they derive from it
 
     Every run asks for its hazards, and a replication has thousands of runs over a few hundred
     modes, so what changes only with a fix or a month is kept rather than recomputed. Each cached
@@ -215,7 +213,6 @@ class KnowHow:
         self.tacit = np.zeros(n)  # hazard share removed, regressing
         self.residual = np.ones(n)  # share of base hazard still carried (1 = unfixed)
         self.residual_hazard = modes.hazard * self.residual
-        self.changes = 0
         self._hazard = modes.hazard.tolist()  # scalars for fix(): list items are cheaper than array items
         self._exposure: dict = {}  # (level, slope, cap) -> exposure of the modes with onset <= level
         self._area = modes.area.tolist()
@@ -234,7 +231,6 @@ class KnowHow:
     def _update(self) -> None:
         np.subtract(1.0 - self.codified, self.tacit, out=self.residual)
         np.multiply(self.modes.hazard, self.residual, out=self.residual_hazard)
-        self.changes += 1
         self._maturity_k = -1  # know-how changed
 
     def seed(self, levels: np.ndarray, up_to: float, absorptive: float = 0.0, practice: float = 0.0) -> None:
@@ -290,7 +286,6 @@ class KnowHow:
         residual = 1.0 - c - t
         self.codified[mode], self.tacit[mode], self.residual[mode] = c, t, residual
         self.residual_hazard[mode] = self._hazard[mode] * residual
-        self.changes += 1
         if mode < self._maturity_k:  # a mode past the cached prefix leaves maturity as it is
             self._fresh[self._area[mode]] = False
         if own:
