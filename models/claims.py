@@ -267,6 +267,61 @@ def make_figures(out_dir, reps: int = 100, workers: int = 2, where: bool = True)
     return numbers
 
 
+# -- each claim's measure, read off a run's tables ------------------------------
+
+
+def measure_s1(res) -> dict:
+    """S1: share of replications whose claimed score exceeds the true one by more than 0.1
+    of the leader's in year 2 (``cheap_chat_model``)."""
+    claimed, true = claimed_and_true(res)
+    return {"share_overclaiming": float((claimed > true + 0.1).mean())}
+
+
+def measure_s10(res) -> dict:
+    """S10: share of replications whose months behind at year 5 (months 48-60) exceeds
+    that of months 6-12 (``talent_and_decisions``)."""
+    early = window_mean(res.gap, 6, 12).set_index("rep").months_behind
+    late = window_mean(res.gap, 48, 60).set_index("rep").months_behind
+    return {"share_widened": float((late > early).mean())}
+
+
+def measure_s12(res) -> dict:
+    """S12: share of replications whose months behind jumps by six or more at the leader's
+    closure (the year after against the six months before; ``open_source_era``)."""
+    c = res.params.publishing.open_weights_until_days / DAYS_PER_MONTH
+    before = window_mean(res.gap, c - 6, c).set_index("rep").months_behind
+    after = window_mean(res.gap, c, c + 12).set_index("rep").months_behind
+    return {"share_jump_6_months": float(((after - before) >= 6).mean())}
+
+
+def measure_s13(res) -> dict:
+    """S13: share of paired replications in which the stepper ends year 5 with a smaller
+    capability gap than the money burner (``step_by_step_vs_burn_money``)."""
+    late = window_mean(res.gap, 48, 60, value="capability_gap").pivot(
+        index="rep", columns="follower", values="capability_gap"
+    )
+    return {"share_stepper_ahead": float((late.stepper < late.burner).mean())}
+
+
+def measure_s14(learn, blind) -> dict:
+    """S14: share of paired replications in which the late follower that never diagnoses
+    ends months 30-36 with a larger capability gap than the learning one (``chatgpt_race``)."""
+
+    def late(r):
+        g = window_mean(r.gap, 30, 36, value="capability_gap").set_index(["rep", "follower"])
+        return g.capability_gap.xs("late_follower", level="follower")
+
+    return {"share_blind_behind": float((late(blind) > late(learn)).mean())}
+
+
+def measure_s9(res, team="strong_follower", level=GPT35) -> dict:
+    """S9: the median months ``team`` takes to reach ``level`` (never: infinite)."""
+    st = res.staircase
+    mine = st[(st.team == team) & (st.t_days >= 0) & (st.capability >= level - 1e-12)]
+    months = mine.groupby("rep", observed=True).t_days.min().reindex(sorted(st.rep.unique())) / DAYS_PER_MONTH
+    return {"median_months": float(months.fillna(np.inf).median())}
+
+
 # -- where each claim holds: sweeps over the assumptions it rests on ----------
 def _grid(scenario, grid: dict, reps: int, seed: int, workers: int, measure) -> pd.DataFrame:
     """Run every combination of ``grid`` (dotted key -> values) with the same seed
@@ -307,19 +362,13 @@ def where_s13_holds(reps=50, seed=13, workers=2):
     confounding of diagnosis. (Over the exposure law's slope it did not flip:
     0.88-1.00 for slopes 0-1 and confounding 0-0.3, 40 reps.)"""
 
-    def measure(res):
-        late = window_mean(res.gap, 48, 60, value="capability_gap").pivot(
-            index="rep", columns="follower", values="capability_gap"
-        )
-        return {"share_stepper_ahead": float((late.stepper < late.burner).mean())}
-
     table = _grid(
         "step_by_step_vs_burn_money",
         {"world.hazard_median": [0.001, 0.004, 0.015], "world.confounding": [0.0, 0.05, 0.3]},
         reps,
         seed,
         workers,
-        measure,
+        measure_s13,
     )
     fig = _heatmap(
         table,
@@ -335,12 +384,6 @@ def where_s12_holds(reps=50, seed=12, workers=2):
     """S12: share of replications whose months behind jumps by six months or more
     at closure, over the strength of distillation and the follower's own diagnosis."""
 
-    def measure(res):
-        c = res.params.publishing.open_weights_until_days / DAYS_PER_MONTH
-        before = window_mean(res.gap, c - 6, c).set_index("rep").months_behind
-        after = window_mean(res.gap, c, c + 12).set_index("rep").months_behind
-        return {"share_jump_6_months": float(((after - before) >= 6).mean())}
-
     table = _grid(
         "open_source_era",
         {
@@ -350,7 +393,7 @@ def where_s12_holds(reps=50, seed=12, workers=2):
         reps,
         seed,
         workers,
-        measure,
+        measure_s12,
     )
     fig = _heatmap(
         table,
@@ -366,12 +409,6 @@ def where_s9_holds(reps=50, seed=20221130, workers=2):
     """S9: the strong follower's median months to GPT-3.5 level over its catch-up
     channels (existence proof) and its iteration time (preparation days)."""
 
-    def measure(res):
-        st = res.staircase
-        mine = st[(st.team == "strong_follower") & (st.t_days >= 0) & (st.capability >= GPT35 - 1e-12)]
-        months = mine.groupby("rep").t_days.min().reindex(range(reps)) / DAYS_PER_MONTH
-        return {"median_months": float(months.fillna(np.inf).median())}
-
     table = _grid(
         "chatgpt_race",
         {
@@ -382,7 +419,7 @@ def where_s9_holds(reps=50, seed=20221130, workers=2):
         reps,
         seed,
         workers,
-        measure,
+        measure_s9,
     )
     import matplotlib.pyplot as plt
     import seaborn as sns
@@ -408,9 +445,6 @@ def where_s14_holds(reps=50, seed=20221130, workers=2):
     """S14: share of paired replications in which a late follower that never
     diagnoses ends further behind than the learning one, over the exposure law."""
 
-    def measure(res_pair):
-        return res_pair
-
     rows = []
     for slope in [0.0, 0.5, 1.0]:
         for conf in [0.0, 0.05, 0.3]:
@@ -419,17 +453,8 @@ def where_s14_holds(reps=50, seed=20221130, workers=2):
             blind = _run(
                 "chatgpt_race", reps, seed, workers, base + (("teams.late_follower.diagnosis", 0.0),)
             )
-
-            def late(r):
-                g = window_mean(r.gap, 30, 36, value="capability_gap").set_index(["rep", "follower"])
-                return g.capability_gap.xs("late_follower", level="follower")
-
             rows.append(
-                {
-                    "world.exposure_slope": slope,
-                    "world.confounding": conf,
-                    "share_blind_behind": float((late(blind) > late(learn)).mean()),
-                }
+                {"world.exposure_slope": slope, "world.confounding": conf, **measure_s14(learn, blind)}
             )
     table = pd.DataFrame(rows)
     fig = _heatmap(
@@ -447,10 +472,6 @@ def where_s1_holds(reps=50, seed=1, workers=2):
     than 0.1 of the leader's (year 2), over how much a team without eval
     know-how overstates itself and how much eval know-how it starts with."""
 
-    def measure(res):
-        claimed, true = claimed_and_true(res)
-        return {"share_overclaiming": float((claimed > true + 0.1).mean())}
-
     table = _grid(
         "cheap_chat_model",
         {
@@ -460,7 +481,7 @@ def where_s1_holds(reps=50, seed=1, workers=2):
         reps,
         seed,
         workers,
-        measure,
+        measure_s1,
     )
     fig = _heatmap(
         table,
@@ -476,11 +497,6 @@ def where_s10_holds(reps=50, seed=10, workers=2):
     """S10: share of replications in which the equal-compute follower's gap widens
     (year 5 against year 1), over its decision quality and time between runs."""
 
-    def measure(res):
-        early = window_mean(res.gap, 6, 12).set_index("rep").months_behind
-        late = window_mean(res.gap, 48, 60).set_index("rep").months_behind
-        return {"share_widened": float((late > early).mean())}
-
     table = _grid(
         "talent_and_decisions",
         {
@@ -490,7 +506,7 @@ def where_s10_holds(reps=50, seed=10, workers=2):
         reps,
         seed,
         workers,
-        measure,
+        measure_s10,
     )
     fig = _heatmap(
         table,
@@ -556,3 +572,52 @@ WHERE = {
     "S13": where_s13_holds,
     "S14": where_s14_holds,
 }
+
+
+# -- the claims in the calibrated world ---------------------------------------------------
+#: The posterior's world-wide keys: the assumptions every claim scenario shares.
+WORLD_PREFIX = "world."
+
+
+def world_posterior(posterior_path, out_path) -> Path:
+    """The world-wide columns (``world.*``) of a posterior file, written to ``out_path``:
+    the calibrated assumptions a claim's own scenario can take (its teams are its own)."""
+    post = pd.read_parquet(posterior_path)
+    keep = [c for c in post.columns if c.startswith(WORLD_PREFIX)] + ["weight"]
+    out_path = Path(out_path)
+    post[keep].to_parquet(out_path, index=False)
+    return out_path
+
+
+def under_posterior(posterior_path, reps: int = 50, workers: int = 2) -> pd.DataFrame:
+    """Each claim's measure in its own scenario as shipped, and with the world drawn per
+    replication from the calibrated posterior (its ``world.*`` keys): one row per claim
+    with ``default`` and ``calibrated`` values (common random numbers: the same seeds)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="rdgap-claims-") as tmp:
+        world = world_posterior(posterior_path, Path(tmp) / "world.parquet")
+        calibrated = (("uncertain.posterior", str(world)),)
+        rows = []
+        for claim, scenario, seed, measure in (
+            ("S1", "cheap_chat_model", 1, measure_s1),
+            ("S10", "talent_and_decisions", 10, measure_s10),
+            ("S12", "open_source_era", 12, measure_s12),
+            ("S13", "step_by_step_vs_burn_money", 13, measure_s13),
+            ("S9", "chatgpt_race", 20221130, measure_s9),
+        ):
+            over = (("years", 5.0),) if claim != "S12" else ()
+            a = measure(_run(scenario, reps, seed, workers, over))
+            b = measure(_run(scenario, reps, seed, workers, over + calibrated))
+            for name in a:
+                rows.append({"claim": claim, "scenario": scenario, "measure": name,
+                             "default": a[name], "calibrated": b[name]})  # fmt: skip
+        base = (("years", 3.0),)
+        blind = (("teams.late_follower.diagnosis", 0.0),)
+        a = measure_s14(_run("chatgpt_race", reps, 20221130, workers, base),
+                        _run("chatgpt_race", reps, 20221130, workers, base + blind))  # fmt: skip
+        b = measure_s14(_run("chatgpt_race", reps, 20221130, workers, base + calibrated),
+                        _run("chatgpt_race", reps, 20221130, workers, base + calibrated + blind))  # fmt: skip
+        rows.append({"claim": "S14", "scenario": "chatgpt_race", "measure": "share_blind_behind",
+                     "default": a["share_blind_behind"], "calibrated": b["share_blind_behind"]})  # fmt: skip
+    return pd.DataFrame(rows)

@@ -116,6 +116,14 @@ class OrderedBatchSampler(Sampler):
     def sample_until_n_accepted(
         self, n, simulate_one, t, *, max_eval=np.inf, all_accepted=False, ana_vars=None
     ):
+        """pyabc's sampler entry point: ``n`` accepted particles of generation ``t``.
+
+        Candidates are simulated in seeded batches on the executor and taken in batch
+        order, so the accepted sample does not depend on the number of workers or on
+        which batch finishes first. ``max_eval`` caps the candidates taken in this call
+        (with ``max_simulations`` over the whole run); ``all_accepted`` and ``ana_vars``
+        are pyabc's and passed through.
+        """
         call, self.calls = self.calls, self.calls + 1
         budget = min(max_eval, self.max_simulations - self.simulations_used)
         jobs = _Batches(cloudpickle.dumps(simulate_one), self.seed, call, self.batch_size, budget)

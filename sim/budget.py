@@ -33,4 +33,5 @@ class Budget:
         return self.unit.from_days(short / self.usd_per_year * DAYS_PER_YEAR)
 
     def spend(self, cost_usd: float) -> None:
+        """Record ``cost_usd`` (US$) as spent: a run's cost counts whether it succeeded or not."""
         self.spent_usd += cost_usd

@@ -112,10 +112,12 @@ class Posterior:
 
     @property
     def keys(self) -> list[str]:
+        """The calibrated dotted keys (every particle column but ``weight``), in column order."""
         return [c for c in self.particles.columns if c != WEIGHT]
 
     @property
     def weights(self) -> np.ndarray:
+        """The particles' importance weights, in particle order."""
         return self.particles[WEIGHT].to_numpy(dtype=float)
 
     @property
@@ -441,3 +443,184 @@ def _generations(history, pops: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=["generation", "epsilon", "simulations", "acceptance_rate", "ess"])
+
+
+# -- calibrating a scenario to its record -----------------------------------------------
+
+
+class ScenarioStats:
+    """``simulate_stats`` of a scenario: one replication to the record's cut-off, then the
+    backtest's checks (:meth:`sim.backtest.Backtest.stats`).
+
+    Picklable (the scenario travels as plain data), so it runs in worker processes and on
+    Dask. ``theta`` are dotted-key overrides; the replication's streams come from ``seed``.
+    """
+
+    def __init__(self, params):
+        self.data = params.model_dump(mode="json", exclude={"uncertain"})
+        self.__name__ = f"{params.name} to its record"
+        self._cache = None
+
+    def _setup(self):
+        if self._cache is None:
+            from . import registry
+            from .backtest import backtest_of
+            from .scenario import load
+
+            params = load(self.data)
+            model = registry.get_model(params.model)
+            bt = backtest_of(params)
+            horizon = model.time_unit.from_days(float((bt.until - params.start_date).days))
+            self._cache = (model, bt, horizon)
+        return self._cache
+
+    def __getstate__(self):
+        return {"data": self.data, "__name__": self.__name__, "_cache": None}
+
+    def __call__(self, theta: Mapping[str, float], seed: int) -> dict[str, float]:
+        from .scenario import load
+        from .streams import Streams
+
+        model, bt, horizon = self._setup()
+        try:
+            params = load(self.data, dict(theta))
+        except ScenarioError as exc:
+            raise ScenarioError(f"calibrate: the prior drew a value the scenario refuses: {exc}") from None
+        return bt.stats(params, model.simulate(params, Streams(seed, 0), horizon))
+
+
+@dataclass
+class ScenarioCalibration:
+    """What :func:`calibrate_scenario` returns and writes."""
+
+    scenario: str
+    posterior: Posterior
+    observed: dict[str, float]
+    at_bound: list[str]
+    out: Path | None = None
+
+    def summary(self) -> dict:
+        q = self.posterior.quantiles((0.05, 0.5, 0.95))
+        return {
+            "scenario": self.scenario,
+            "observed": self.observed,
+            "posterior": {
+                k: {"median": q.loc[k, 0.5], "p05": q.loc[k, 0.05], "p95": q.loc[k, 0.95]}
+                for k in self.posterior.keys
+            },  # fmt: skip
+            "at_prior_bound": self.at_bound,
+            **self.posterior.summary(),
+        }
+
+
+def _at_bound(posterior: Posterior, share: float = 0.05) -> list[str]:
+    """Parameters whose posterior median lies within ``share`` of the prior's range of a
+    bound: a fit that rests on a bound points to a missing mechanism (DESIGN §3.6)."""
+    out = []
+    q = posterior.quantiles((0.5,))
+    for key, spec in posterior.priors.items():
+        lo, hi = parse_distribution(spec, key).bounds
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            continue
+        med = float(q.loc[key, 0.5])
+        if med - lo < share * (hi - lo) or hi - med < share * (hi - lo):
+            out.append(key)
+    return out
+
+
+def calibrate_scenario(
+    scenario,
+    priors_path,
+    *,
+    until=None,
+    max_simulations: int | None = None,
+    population_size: int | None = None,
+    seed: int = 0,
+    overrides: Mapping | None = None,
+    options=None,
+) -> ScenarioCalibration:
+    """Calibrate ``scenario``'s uncertain assumptions to its record (the backtest's checks)
+    by ABC-SMC, the priors read from ``priors_path`` (:mod:`sim.priors`).
+
+    The scenario's own ``[uncertain]`` section is dropped: the priors replace it. Data
+    after the record's cut-off (``until`` may move it earlier) is never used. ``options``
+    choose the executor (workers, Dask) and progress bars; ``options.out`` is where
+    :func:`write_calibration` writes (a folder).
+    """
+    from . import runner
+    from .backtest import backtest_of
+    from .options import RunOptions
+    from .priors import load_priors, scenario_keys
+
+    options = options or RunOptions()
+    over = dict(overrides or {})
+    if until is not None:
+        over["backtest.until"] = str(until)
+    params = runner.resolve(scenario, None, None, None, over)
+    params = params.model_copy(update={"uncertain": None})
+    known = scenario_keys(params)
+    priors = load_priors(priors_path, lambda k: k in known)
+    observed = {k: v for k, v in backtest_of(params).observed().items() if math.isfinite(v)}
+    stats = ScenarioStats(params)
+    with runner.open_executor(options) as opts:
+        posterior = calibrate(
+            stats,
+            observed,
+            priors,
+            max_simulations=max_simulations,
+            population_size=population_size,
+            seed=seed,
+            executor=opts.executor,
+            progress=options.progress,
+        )
+    return ScenarioCalibration(params.name, posterior, observed, _at_bound(posterior), options.out)
+
+
+def write_calibration(cal: ScenarioCalibration, out, base: str, figures: bool = True) -> list[str]:
+    """Write ``posterior.parquet``, ``calibrated.toml`` (a scenario on ``base`` whose
+    ``[uncertain]`` section is the posterior: ``python -m sim run OUT/calibrated.toml``),
+    ``calibration.json`` and the marginal, pair and generation plots."""
+    from .calibration_plots import plot_generations, plot_marginals, plot_pairs
+    from .plots import save_figure
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    cal.posterior.to_parquet(out / "posterior.parquet")
+    toml = (
+        f"# Written by python -m sim calibrate: {cal.scenario} with its calibrated assumptions.\n"
+        f"# The posterior (weighted particles) is posterior.parquet beside this file.\n"
+        f"base = {json.dumps(base)}\n"
+        f"name = {json.dumps(cal.scenario + '_calibrated')}\n\n"
+        "[uncertain]\n"
+        'posterior = "posterior.parquet"\n'
+    )
+    (out / "calibrated.toml").write_text(toml)
+    (out / "calibration.json").write_text(json.dumps(cal.summary(), indent=1, default=float))
+    names = ["posterior.parquet", "calibrated.toml", "calibration.json"]
+    if figures:
+        for name, fig in (
+            ("marginals.png", plot_marginals(cal.posterior)),
+            ("pairs.png", plot_pairs(cal.posterior)),
+            ("generations.png", plot_generations(cal.posterior)),
+        ):
+            save_figure(fig, out / name)
+            names.append(name)
+    return names
+
+
+def format_calibration(cal: ScenarioCalibration) -> str:
+    """Posterior medians with 90% intervals, and the run's figures."""
+    p = cal.posterior
+    q = p.quantiles((0.05, 0.5, 0.95))
+    lines = [f"{cal.scenario}: posterior median [5%, 95%] of {len(p.keys)} parameters"]
+    width = max(len(k) for k in p.keys)
+    for k in p.keys:
+        flag = "  (at a prior bound)" if k in cal.at_bound else ""
+        lines.append(
+            f"  {k:<{width}}  {q.loc[k, 0.5]:.4g} [{q.loc[k, 0.05]:.4g}, {q.loc[k, 0.95]:.4g}]{flag}"
+        )
+    lines.append(
+        f"{p.simulations} simulations, {len(p.generations)} generations, ESS {p.ess:.0f}, "
+        f"{p.wall_time_s:.0f} s; stopped by {p.stopped}"
+    )
+    return "\n".join(lines)

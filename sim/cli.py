@@ -311,11 +311,78 @@ def cmd_figures(args) -> int:
     if args.reps < 1 or args.workers < 1:
         raise ScenarioError(f"--reps/--workers: {args.reps}/{args.workers} is not allowed: both must be >= 1")
     makers = list(entry_points(group="rdgap.figures"))
+    if args.only:
+        unknown = sorted(set(args.only) - {ep.name for ep in makers})
+        if unknown:
+            raise ScenarioError(
+                f"only: {unknown[0]!r} is not a figure maker; known: {sorted(ep.name for ep in makers)}"
+            )
+        makers = [ep for ep in makers if ep.name in args.only]
     if not makers:
         raise ScenarioError("figures: no figure makers are installed (entry point group rdgap.figures)")
     for ep in makers:
         numbers = ep.load()(args.dir, reps=args.reps, workers=args.workers)
         print(f"{ep.name}: wrote {len(numbers)} figure sets to {args.dir}")
+        if args.readme and (Path(args.dir) / f"{ep.name}.md").is_file():
+            splice_section(Path(args.readme), ep.name, (Path(args.dir) / f"{ep.name}.md").read_text())
+            print(f"{ep.name}: rewrote its section of {args.readme}")
+    return 0
+
+
+def splice_section(path: Path, name: str, text: str) -> None:
+    """Replace what stands between ``<!-- NAME:begin -->`` and ``<!-- NAME:end -->`` in the
+    file ``path`` by ``text`` (written aside, then renamed)."""
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    doc = path.read_text()
+    if doc.count(begin) != 1 or doc.count(end) != 1 or doc.index(begin) > doc.index(end):
+        raise ScenarioError(f"readme: {str(path)!r} needs one {begin} and one {end} line, in that order")
+    head, rest = doc.split(begin)
+    _, tail = rest.split(end)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(f"{head}{begin}\n{text.strip()}\n{end}{tail}")
+    tmp.replace(path)
+
+
+def cmd_backtest(args) -> int:
+    """Run a scenario to its record's cut-off; every check observed against the simulated band."""
+    from . import backtest
+
+    sets = parse_sets(args.set)
+    if args.record:
+        sets["backtest.record"] = str(Path(args.record).resolve())
+    res = backtest.run_backtest(
+        args.scenario, until=args.until, reps=_reps(args.reps), seed=args.seed, overrides=sets,
+        options=_options(args),
+    )  # fmt: skip
+    out = Path(args.out)
+    names = backtest.write_backtest(res, out, figures=not args.no_plots)
+    print(backtest.format_backtest(res))
+    print(f"\nwrote {out}/: {', '.join(names)}")
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    """ABC-SMC of a scenario's uncertain assumptions to its record; a calibrated scenario and
+    its posterior predictive backtest."""
+    from . import backtest, calibrate
+
+    out = Path(args.out)
+    sets = parse_sets(args.set)
+    cal = calibrate.calibrate_scenario(
+        args.scenario, args.priors, until=args.until, max_simulations=args.max_simulations,
+        population_size=args.population, seed=args.seed or 0, overrides=sets, options=_options(args),
+    )  # fmt: skip
+    base = str(Path(args.scenario).resolve()) if Path(args.scenario).suffix == ".toml" else args.scenario
+    names = calibrate.write_calibration(cal, out, base, figures=not args.no_plots)
+    print(calibrate.format_calibration(cal))
+    # the posterior predictive check: the calibrated scenario (parameters drawn per rep) beside the record
+    ppc = backtest.run_backtest(
+        out / "calibrated.toml", until=args.until, reps=args.check_reps, seed=args.seed, overrides=sets,
+        options=_options(args),
+    )  # fmt: skip
+    names += [f"predictive/{n}" for n in backtest.write_backtest(ppc, out / "predictive", not args.no_plots)]
+    print("\nposterior predictive " + backtest.format_backtest(ppc))
+    print(f"\nwrote {out}/: {', '.join(names)}")
     return 0
 
 
@@ -366,10 +433,23 @@ def _add_common(p, reps_help: str, store: bool = True) -> None:
     _add_exec(p)
 
 
+def _add_history_common(p, reps_help: str | None) -> None:
+    """The flags ``backtest`` and ``calibrate`` share."""
+    if reps_help:
+        p.add_argument("--reps", help=reps_help)
+    p.add_argument("--seed", type=int, help="root seed (overrides run.seed)")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a parameter (repeatable)")
+    p.add_argument("--out", required=True, help="output folder")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--no-plots", action="store_true", help="write no figures")
+    p.set_defaults(at_year=RunOptions().at_year, reps=None)
+    _add_exec(p)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser and its subcommands."""
     p = argparse.ArgumentParser(prog="python -m sim", description="rdgap: simulate R&D know-how gaps.")
-    cmds = "{run,sweep,compare,sensitivity,plot,figures,list,show}"
+    cmds = "{run,sweep,compare,sensitivity,backtest,calibrate,plot,figures,list,show}"
     sub = p.add_subparsers(dest="command", required=True, metavar=cmds)
     set_help = "override a parameter, e.g. teams.leader.diagnosis=0.5 (repeatable)"
 
@@ -445,7 +525,28 @@ def build_parser() -> argparse.ArgumentParser:
     fg.add_argument("dir", help="output folder, e.g. docs/figures")
     fg.add_argument("--reps", type=int, default=100, help="replications per scenario (default 100)")
     fg.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    fg.add_argument("--only", action="append", metavar="NAME", help="only this figure maker (repeatable)")
+    fg.add_argument(
+        "--readme", metavar="FILE", help="rewrite each maker's marked section of FILE (its NAME.md)"
+    )
     fg.set_defaults(func=cmd_figures)
+
+    b = sub.add_parser("backtest", help="a scenario beside its record: checks against the simulated bands")
+    b.add_argument("scenario", help="scenario name or TOML path (its model must have a record)")
+    b.add_argument("--record", metavar="FILE", help="the record (CSV) instead of the shipped one")
+    b.add_argument("--until", metavar="YYYY-MM-DD", help="cut-off of the record (default: the scenario's)")
+    _add_history_common(b, "replications (default the scenario's run.reps)")
+    b.set_defaults(func=cmd_backtest)
+
+    cb = sub.add_parser("calibrate", help="ABC-SMC of a scenario's assumptions to its record")
+    cb.add_argument("scenario", help="scenario name or TOML path (its model must have a record)")
+    cb.add_argument("--priors", required=True, metavar="FILE.toml", help="priors of the dotted keys to fit")
+    cb.add_argument("--until", metavar="YYYY-MM-DD", help="cut-off of the record (default: the scenario's)")
+    cb.add_argument("--max-simulations", type=int, help="most simulations (default: the priors' [abc])")
+    cb.add_argument("--population", type=int, help="particles per generation (default: the priors' [abc])")
+    cb.add_argument("--check-reps", type=int, default=100, help="reps of the posterior predictive backtest")
+    _add_history_common(cb, None)
+    cb.set_defaults(func=cmd_calibrate)
 
     sub.add_parser("list", help="list named scenarios").set_defaults(func=cmd_list)
 

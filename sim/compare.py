@@ -108,6 +108,9 @@ def side_by_side(res: dict) -> pd.DataFrame:
 
 
 def format_compare(res: dict) -> str:
+    """The printed comparison: a title line (headline window, reps, seed), then one column
+    per scenario (:func:`side_by_side`).
+    """
     s0 = next(iter(res["summaries"].values()))
     hl = s0.get("headline", {})
     title = (
@@ -118,6 +121,9 @@ def format_compare(res: dict) -> str:
 
 
 def write_compare(res: dict, out, figures: bool = True) -> Path:
+    """Write ``compare.csv`` (tidy), ``compare.txt`` and, with ``figures``, ``compare_gap.png``
+    (months behind, the scenarios overlaid) into ``out``; return that folder.
+    """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     res["table"].to_csv(out / "compare.csv", index=False)

@@ -113,6 +113,7 @@ class Uniform(_Base):
         return self
 
     def scipy_spec(self):
+        """``scipy.stats.uniform`` on [lo, hi]."""
         return "uniform", {"loc": self.lo, "scale": self.hi - self.lo}
 
 
@@ -129,6 +130,7 @@ class LogUniform(_Base):
         return self
 
     def scipy_spec(self):
+        """``scipy.stats.loguniform`` on [lo, hi]."""
         return "loguniform", {"a": self.lo, "b": self.hi}
 
 
@@ -161,6 +163,7 @@ class Normal(_Base):
         return a, b
 
     def scipy_spec(self):
+        """``scipy.stats.norm``, or ``truncnorm`` when a bound is given."""
         if self.lo is None and self.hi is None:
             return "norm", {"loc": self.mean, "scale": self.sd}
         a, b = self._standard_bounds()
@@ -175,6 +178,7 @@ class LogNormal(_Base):
     sigma: Positive
 
     def scipy_spec(self):
+        """``scipy.stats.lognorm`` with shape ``sigma`` and scale ``median``."""
         return "lognorm", {"s": self.sigma, "scale": self.median}
 
 
@@ -186,6 +190,7 @@ class Beta(_Base):
     b: Positive
 
     def scipy_spec(self):
+        """``scipy.stats.beta`` with shapes ``a`` and ``b``."""
         return "beta", {"a": self.a, "b": self.b}
 
 
@@ -207,6 +212,7 @@ class Triangular(_Base):
         return self
 
     def scipy_spec(self):
+        """``scipy.stats.triang`` on [lo, hi] with its peak at ``mode``."""
         width = self.hi - self.lo
         return "triang", {"c": (self.mode - self.lo) / width, "loc": self.lo, "scale": width}
 

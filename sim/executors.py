@@ -60,6 +60,9 @@ class LocalExecutor:
         self.close()
 
     def close(self) -> None:
+        """Shut the process pool down, cancelling queued jobs (an interrupt or an early stop
+        returns at once). Safe to call twice.
+        """
         if self._pool is not None:
             # cancel queued jobs so an interrupt or an early stop returns at once
             self._pool.shutdown(wait=True, cancel_futures=True)
@@ -81,6 +84,7 @@ class LocalExecutor:
         )
 
     def describe(self) -> str:
+        """One line for logs and manifests, e.g. ``local, 2 worker(s)``."""
         return f"local, {self.workers} worker(s)"
 
 
@@ -132,6 +136,7 @@ class DaskExecutor:
         self.close()
 
     def close(self) -> None:
+        """Close the client, and the LocalCluster if this executor started one. Safe to call twice."""
         if self.client is not None:
             self.client.close()
             self.client = None
@@ -160,6 +165,7 @@ class DaskExecutor:
         )
 
     def describe(self) -> str:
+        """One line for logs and manifests, e.g. ``dask (LocalCluster)`` or the scheduler's address."""
         where = "LocalCluster" if self.scheduler == "local" else self.scheduler
         return f"dask ({where})"
 

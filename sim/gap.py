@@ -70,7 +70,9 @@ __all__ = [
     "window_mean",
     "widened",
     "months_behind_frontier",
+    "frontier_lags",
     "top_team",
+    "top_of",
     "share_on_top",
     "top_team_changes",
 ]
@@ -395,6 +397,51 @@ def _teams_of(staircase: pd.DataFrame, teams: Sequence[str] | None) -> list[str]
     return sorted({str(t) for t in teams})
 
 
+def frontier_lags(own: dict, grid: np.ndarray) -> dict:
+    """The arithmetic of :func:`months_behind_frontier` for one replication.
+
+    ``own``: team -> (times sorted ascending, capabilities) of its staircase; ``grid``:
+    sorted times. Returns team -> (capability at each grid time, the others' best,
+    months behind the frontier, flag), as arrays over the grid.
+    """
+    names = list(own)
+    out = {}
+    for tm in names:
+        ot = np.concatenate([own[o][0] for o in names if o != tm] + [np.empty(0)])
+        oc = np.concatenate([own[o][1] for o in names if o != tm] + [np.empty(0)])
+        order = np.argsort(ot, kind="stable")
+        ot, oc = ot[order], oc[order]
+        tt, tc = own[tm]
+        fc = step_sample(tt, tc, grid)
+        tau, flag = leader_reach_time(ot, oc, fc)
+        front = step_sample(ot, np.maximum.accumulate(oc) if oc.size else oc, grid)
+        out[tm] = (fc, front, (grid - tau) / DAYS_PER_MONTH, flag)
+    return out
+
+
+def top_of(own: dict, grid: np.ndarray, atol: float = _ATOL) -> np.ndarray:
+    """The arithmetic of :func:`top_team` for one replication: the top team's name at each
+    grid time (``""`` where no team has a capability). ``own`` as in :func:`frontier_lags`."""
+    names = list(own)
+    caps = np.full((len(names), grid.size), -np.inf)
+    since = np.full((len(names), grid.size), np.inf)
+    for i, tm in enumerate(names):
+        times, values = own[tm]
+        if times.size == 0:
+            continue
+        idx = np.searchsorted(times, grid, side="right") - 1
+        ok = idx >= 0
+        caps[i, ok] = values[idx[ok]]
+        since[i, ok] = times[idx[ok]]
+    caps = np.where(np.isnan(caps), -np.inf, caps)
+    best = caps.max(axis=0) if names else np.full(grid.size, -np.inf)
+    # among teams at the best value, the earliest arrival; argmin takes the first name on ties
+    contender = np.where(caps >= best - atol, since, np.inf)
+    pick = np.argmin(contender, axis=0) if names else np.zeros(grid.size, dtype=int)
+    label = np.array(names, dtype=object)[pick] if names else np.full(grid.size, "", dtype=object)
+    return np.where(np.isfinite(best), label, "")
+
+
 def months_behind_frontier(
     staircase: pd.DataFrame, grid_days, teams: Sequence[str] | None = None
 ) -> pd.DataFrame:
@@ -421,15 +468,7 @@ def months_behind_frontier(
     parts = []
     for rep in reps:
         own = {tm: recs.get((rep, tm), empty) for tm in names}
-        for tm in names:
-            ot = np.concatenate([own[o][0] for o in names if o != tm] + [np.empty(0)])
-            oc = np.concatenate([own[o][1] for o in names if o != tm] + [np.empty(0)])
-            order = np.argsort(ot, kind="stable")
-            ot, oc = ot[order], oc[order]
-            tt, tc = own[tm]
-            fc = step_sample(tt, tc, grid)
-            tau, flag = leader_reach_time(ot, oc, fc)
-            front = step_sample(ot, np.maximum.accumulate(oc) if oc.size else oc, grid)
+        for tm, (fc, front, months, flag) in frontier_lags(own, grid).items():
             parts.append(
                 pd.DataFrame(
                     {
@@ -438,7 +477,7 @@ def months_behind_frontier(
                         "team": np.full(n, tm, dtype=object),
                         "capability": fc,
                         "frontier_capability": front,
-                        "months_behind_frontier": (grid - tau) / DAYS_PER_MONTH,
+                        "months_behind_frontier": months,
                         "months_behind_frontier_flag": flag,
                     }
                 )
@@ -467,24 +506,9 @@ def top_team(
     recs = _records(staircase, "capability")
     reps = sorted(int(r) for r in staircase["rep"].unique())
     parts = []
+    empty = (np.empty(0), np.empty(0))
     for rep in reps:
-        caps = np.full((len(names), grid.size), -np.inf)
-        since = np.full((len(names), grid.size), np.inf)
-        for i, tm in enumerate(names):
-            times, values = recs.get((rep, tm), (np.empty(0), np.empty(0)))
-            if times.size == 0:
-                continue
-            idx = np.searchsorted(times, grid, side="right") - 1
-            ok = idx >= 0
-            caps[i, ok] = values[idx[ok]]
-            since[i, ok] = times[idx[ok]]
-        caps = np.where(np.isnan(caps), -np.inf, caps)
-        best = caps.max(axis=0) if names else np.full(grid.size, -np.inf)
-        # among teams at the best value, the earliest arrival; argmin takes the first name on ties
-        contender = np.where(caps >= best - atol, since, np.inf)
-        pick = np.argmin(contender, axis=0) if names else np.zeros(grid.size, dtype=int)
-        label = np.array(names, dtype=object)[pick] if names else np.full(grid.size, "", dtype=object)
-        label = np.where(np.isfinite(best), label, "")
+        label = top_of({tm: recs.get((rep, tm), empty) for tm in names}, grid, atol)
         parts.append(
             pd.DataFrame({"rep": np.full(grid.size, rep, dtype="int64"), "t_days": grid, "top_team": label})
         )

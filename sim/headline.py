@@ -65,18 +65,25 @@ def headline_window(years: float, at_year: float = DEFAULT_AT_YEAR) -> tuple[flo
 
 
 def headline_label(years: float, at_year: float = DEFAULT_AT_YEAR) -> str:
+    """The headline metric in words, e.g. ``months behind, mean over months 54-60``."""
     lo, hi = headline_window(years, at_year)
     return f"months behind, mean over months {lo:g}-{hi:g}"
 
 
 def rep_metrics(
-    gap: pd.DataFrame, years: float, at_year: float = DEFAULT_AT_YEAR, column: str = "months_behind"
+    gap: pd.DataFrame,
+    years: float,
+    at_year: float = DEFAULT_AT_YEAR,
+    column: str = "months_behind",
+    frontier: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Per (rep, follower): months behind at the first and last grid point, the
     early (months 6-12) and late (last 12 months) window means and whether it
     widened (as :func:`sim.gap.widened`), and the headline metric: the mean of the
     gap table's ``column`` (the model's :class:`~sim.model.Headline`) over the
-    headline window.
+    headline window. With the ``frontier`` table (:func:`sim.results.frontier_table`):
+    the follower's ``share_on_top`` (of grid times), and per rep the leader's
+    ``leader_share_on_top`` and the ``top_team_changes``.
 
     Small (reps x followers rows): this is what the parent process keeps while
     the big tables stream to disk.
@@ -102,7 +109,31 @@ def rep_metrics(
     for c in METRIC_COLUMNS[2:]:
         if c != "widened":
             out[c] = out[c].astype(float)
-    return out[METRIC_COLUMNS].sort_values(key, kind="stable").reset_index(drop=True)
+    out = out[METRIC_COLUMNS].sort_values(key, kind="stable").reset_index(drop=True)
+    if frontier is not None:
+        out = out.merge(_top_metrics(frontier, gap), on=key, how="left")
+    return out
+
+
+def _top_metrics(frontier: pd.DataFrame, gap: pd.DataFrame) -> pd.DataFrame:
+    """share_on_top per (rep, follower); leader_share_on_top and top_team_changes per rep."""
+    f = frontier.assign(team=frontier["team"].astype(str))
+    share = f.groupby(["rep", "team"], observed=True)["on_top"].mean().rename("share_on_top").reset_index()
+    leader = str(gap["leader"].iloc[0]) if len(gap) else ""
+    lead = share[share["team"] == leader][["rep", "share_on_top"]].rename(
+        columns={"share_on_top": "leader_share_on_top"}
+    )
+    tops = f[f["on_top"]].sort_values(["rep", "t_days"], kind="stable")
+    changes = (
+        tops.groupby("rep")["team"]
+        .agg(lambda s: int((s.to_numpy()[1:] != s.to_numpy()[:-1]).sum()))
+        .rename("top_team_changes")
+        .reset_index()
+    )
+    out = share.rename(columns={"team": "follower"}).merge(lead, on="rep", how="left")
+    out = out.merge(changes, on="rep", how="left")
+    out["top_team_changes"] = out["top_team_changes"].fillna(0).astype(float)
+    return out[out["follower"] != leader].astype({"rep": "int64", "follower": str})
 
 
 def mean_ci(values, level: float = 0.95) -> tuple[float, float, float, int]:
@@ -173,6 +204,9 @@ def summarise_metrics(metrics: pd.DataFrame, quantiles=(0.05, 0.5, 0.95), by=("f
         row["headline_sd"] = float(g["headline_months"].astype(float).std(ddof=1)) if nd > 1 else math.nan
         m, lo, hi, _ = mean_ci(g["end_months"])
         row.update(end_mean=m, end_lo=lo, end_hi=hi)
+        for c in ("share_on_top", "leader_share_on_top", "top_team_changes"):
+            if c in g:
+                row[f"{c}_mean"] = float(g[c].mean())
         row["share_widened_lo"], row["share_widened_hi"] = wilson(k, n)
         rows.append(row)
     return pd.DataFrame(rows)

@@ -118,6 +118,10 @@ class Model(abc.ABC):
         """The model's own figures of a run, ``{file name: matplotlib Figure}``."""
         return {}
 
+    def backtest(self, params):
+        """The record ``params`` stand beside (a :class:`sim.backtest.Backtest`), or None."""
+        return None
+
     def __repr__(self) -> str:
         return f"<model {self.name!r}>"
 

@@ -104,6 +104,7 @@ class Priors:
 
     @property
     def keys(self) -> list[str]:
+        """The dotted keys with a prior, in file order."""
         return list(self.params)
 
 

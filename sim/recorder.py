@@ -140,6 +140,7 @@ class Recorder:
 
     @property
     def columns(self) -> tuple[str, ...]:
+        """The schema's column names, in order."""
         return self.schema.names
 
     def _complete(self, fields: Mapping) -> dict:

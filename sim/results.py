@@ -19,6 +19,9 @@ FILES = ("events.parquet", "trajectories.parquet", "gap.parquet", "summary.json"
 
 
 def package_version() -> str:
+    """The installed ``rdgap`` version, or ``0+unknown`` when run from a source tree
+    that is not installed (written into every ``summary.json`` and manifest).
+    """
     try:
         return version("rdgap")
     except PackageNotFoundError:  # running from a source tree
@@ -52,6 +55,9 @@ class Results:
 
     @classmethod
     def from_tables(cls, tables: dict, summary: dict, metrics=None) -> Results:
+        """Results from a dict of tables: the four core ones (``events``, ``trajectories``,
+        ``gap``, ``staircase``) become attributes, any others the model's ``tables``.
+        """
         extra = {k: v for k, v in tables.items() if k not in cls.CORE}
         return cls(
             tables["events"],
@@ -65,6 +71,7 @@ class Results:
 
     @property
     def start_date(self) -> str:
+        """The scenario's calendar date of ``t_days = 0`` (ISO string)."""
         return self.summary["start_date"]
 
     @property
@@ -81,6 +88,9 @@ class Results:
         return pd.DataFrame(self.summary["followers"]).set_index("follower")
 
     def milestones(self) -> pd.DataFrame:
+        """The leader's labelled history and releases (``t_days``, ``capability``, ``label``),
+        marked on the capability plot.
+        """
         h = pd.DataFrame(self.summary["history"], columns=["team", "t_days", "capability", "label"])
         return h[h["team"] == self.summary["leader"]][["t_days", "capability", "label"]]
 
@@ -222,20 +232,13 @@ def _categorical(df: pd.DataFrame, columns, categories) -> pd.DataFrame:
     return df
 
 
-def build_tables(params, outs: list, reps: list[int]) -> dict[str, pd.DataFrame]:
-    """The tables of some replications (``outs``: their :class:`~sim.model.SimOutput`, in
-    rep order): ``events``, ``trajectories``, ``gap``, ``staircase`` and the model's
-    own tables. Every table is per replication, so the tables of consecutive batches
-    concatenate to those of the whole run; categorical columns share their
-    categories (the schemas'), so they concatenate as categoricals."""
-    first = outs[0]
-    events = first.events.schema.frame([r for o in outs for r in o.events.rows])
-    states = first.states.schema.frame([r for o in outs for r in o.states.rows])
-    teams = sorted(params.teams)  # the contract: every model names its teams
-    history = first.history
-    horizon = params.years * DAYS_PER_YEAR
-    grid = np.arange(0.0, horizon + 1e-9, params.run.grid_days)
-    trajectories = on_grid(states.drop_duplicates(["rep", "team", "t_days"], keep="last"), grid)
+def staircase_of(states: pd.DataFrame, history, reps: list[int], teams: list[str]) -> pd.DataFrame:
+    """The public-best staircase: one row per change of a team's public capability
+    (``rep, team, t_days, capability``), its ``history`` before the start included.
+
+    ``states`` are a model's state rows (``rep, team, t_days, capability``, ...) of
+    the replications ``reps``; ``teams`` are the categories of ``team``.
+    """
     hist = pd.DataFrame(
         [(rep, h.team, h.t_days, h.capability) for rep in reps for h in history],
         columns=["rep", "team", "t_days", "capability"],
@@ -251,12 +254,53 @@ def build_tables(params, outs: list, reps: list[int]) -> dict[str, pd.DataFrame]
         & (staircase["team"] == staircase["team"].shift())
         & (staircase["capability"] == staircase["capability"].shift())
     )
-    staircase = staircase[~same].reset_index(drop=True)
+    return staircase[~same].reset_index(drop=True)
+
+
+def frontier_table(staircase: pd.DataFrame, grid: np.ndarray, teams: list[str]) -> pd.DataFrame:
+    """Per team and grid time: months behind the frontier (the best public record of all
+    *other* teams, :func:`sim.gap.months_behind_frontier`; the leader has one too) and
+    whether the team is on top (:func:`sim.gap.top_team`)."""
+    fr = gap_mod.months_behind_frontier(staircase, grid, teams)
+    top = gap_mod.top_team(staircase, grid, teams)
+    fr = fr.merge(top, on=["rep", "t_days"], how="left")
+    fr["on_top"] = (fr["team"] == fr["top_team"]).astype(bool)
+    fr = fr[["rep", "t_days", "team", "months_behind_frontier", "months_behind_frontier_flag", "on_top"]]
+    fr = _categorical(fr, ["team"], teams)
+    return _categorical(fr, ["months_behind_frontier_flag"], FLAGS)
+
+
+def build_tables(params, outs: list, reps: list[int]) -> dict[str, pd.DataFrame]:
+    """The tables of some replications (``outs``: their :class:`~sim.model.SimOutput`, in
+    rep order): ``events``, ``trajectories``, ``gap``, ``staircase`` and the model's
+    own tables. Every table is per replication, so the tables of consecutive batches
+    concatenate to those of the whole run; categorical columns share their
+    categories (the schemas'), so they concatenate as categoricals."""
+    first = outs[0]
+    events = first.events.schema.frame([r for o in outs for r in o.events.rows])
+    states = first.states.schema.frame([r for o in outs for r in o.states.rows])
+    teams = sorted(params.teams)  # the contract: every model names its teams
+    horizon = params.years * DAYS_PER_YEAR
+    grid = np.arange(0.0, horizon + 1e-9, params.run.grid_days)
+    trajectories = on_grid(states.drop_duplicates(["rep", "team", "t_days"], keep="last"), grid)
+    staircase = staircase_of(states, first.history, reps, teams)
     spend = states[["rep", "team", "t_days", "spend_usd"]]
     gap = gap_mod.gap_table(staircase, grid, params.leader, spend=spend)
+    frontier = frontier_table(staircase, grid, teams)
+    gap = gap.merge(
+        frontier[["rep", "t_days", "team", "months_behind_frontier"]].rename(columns={"team": "follower"}),
+        on=["rep", "t_days", "follower"],
+        how="left",
+    )
     gap = _categorical(gap, ["follower", "leader"], teams)
     gap = _categorical(gap, ["months_behind_flag"], FLAGS)
-    tables = {"events": events, "trajectories": trajectories, "gap": gap, "staircase": staircase}
+    tables = {
+        "events": events,
+        "trajectories": trajectories,
+        "gap": gap,
+        "staircase": staircase,
+        "frontier": frontier,
+    }
     for name, rec in first.tables.items():
         tables[name] = rec.schema.frame([r for o in outs for r in o.tables[name].rows])
     return tables

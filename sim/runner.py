@@ -100,7 +100,9 @@ def _run_batch(job: _Batch) -> dict:
     tables = build_tables(params, outs, list(range(job.lo, job.hi)))
     if params.uncertain is not None:  # what each replication drew: params.parquet
         tables["params"] = pd.DataFrame(drawn).astype({"rep": "int64"})
-    metrics = headline.rep_metrics(tables["gap"], params.years, job.at_year, model.headline.column)
+    metrics = headline.rep_metrics(
+        tables["gap"], params.years, job.at_year, model.headline.column, frontier=tables["frontier"]
+    )
     res = {"metrics": metrics, "history": [list(h) for h in outs[0].history], "tables": {}, "written": ()}
     if job.keep_tables:
         if job.part is not None:  # write here: the parent gets only the small metrics

@@ -42,6 +42,8 @@ def per_area(name: str, areas, module: str, upper: float | None = None) -> type[
 
 
 class RunSettings(Strict):
+    """A scenario's ``[run]`` section: replications, root seed and the trajectory grid (days)."""
+
     reps: int = Field(20, ge=1, description="replications")
     seed: int = Field(0, ge=0, description="root seed of the run's SeedSequence")
     grid_days: float = Field(14.0, gt=0, description="spacing of the trajectory grid (days)")
@@ -98,6 +100,9 @@ def list_scenarios() -> dict[str, str]:
 
 
 def read_toml(path: Path) -> dict:
+    """The TOML file at ``path`` as a dict; an unreadable or malformed file is one
+    :class:`ScenarioError` line naming the path.
+    """
     try:
         with open(path, "rb") as fh:
             return tomllib.load(fh)

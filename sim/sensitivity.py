@@ -359,6 +359,9 @@ def load_sensitivity(out) -> dict:
 
 
 def write_sensitivity(result: dict, out: Path, figures: bool = True) -> None:
+    """Write ``oat.csv`` and, when Sobol indices were computed, ``sobol.csv`` into ``out``;
+    with ``figures`` also ``tornado.png`` and ``sobol.png``.
+    """
     result["oat"].to_csv(out / "oat.csv", index=False)
     if result["sobol"] is not None:
         result["sobol"].to_csv(out / "sobol.csv", index=False)
@@ -371,6 +374,9 @@ def write_sensitivity(result: dict, out: Path, figures: bool = True) -> None:
 
 
 def format_sensitivity(result: dict) -> str:
+    """The printed analysis: the baseline, the one-at-a-time swings (largest first) and,
+    when computed, the Sobol S1 and ST indices with their 95% half-widths.
+    """
     lines = [
         f"{result['label']}; baseline {result['baseline']:.2f}",
         "one at a time (metric at the low / high end of each range):",

@@ -52,10 +52,14 @@ OUTPUTS = (
 
 
 def part_key(point: int, lo: int) -> str:
+    """The name of the part holding replications from ``lo`` of sweep point ``point``
+    (``p0003-r000040``): its files are ``parts/<key>.<table>.parquet``.
+    """
     return f"p{point:04d}-r{lo:06d}"
 
 
 def is_store(path) -> bool:
+    """Whether ``path`` is a result store (holds a ``manifest.json``)."""
     return (Path(path) / MANIFEST).is_file()
 
 
@@ -143,6 +147,7 @@ class Store:
 
     @classmethod
     def read(cls, path) -> Store:
+        """Open the existing store at ``path``; ``FileNotFoundError`` if it is not one."""
         path = Path(path)
         if not is_store(path):
             raise FileNotFoundError(f"{path}: not a result store (no {MANIFEST})")
@@ -150,13 +155,16 @@ class Store:
 
     # -- writing ----------------------------------------------------------------
     def save_manifest(self) -> None:
+        """Write the manifest atomically (a temporary file, renamed): a crash never leaves it half written."""
         _write_json_atomic(self.path / MANIFEST, self.manifest)
 
     @property
     def session(self) -> int:
+        """This session's number: 1 for the first run, one more per ``--resume`` (parts record it)."""
         return int(self.manifest.get("sessions", 1))
 
     def done(self, point: int, lo: int) -> bool:
+        """Whether the part of point ``point`` from replication ``lo`` is finished (in the manifest)."""
         return part_key(point, lo) in self.manifest["parts"]
 
     def read_part(self, point: int, lo: int, name: str) -> pd.DataFrame:
@@ -189,6 +197,7 @@ class Store:
         self.save_manifest()
 
     def set(self, **fields) -> None:
+        """Update manifest fields (e.g. ``finished=True``) and save it."""
         self.manifest.update(fields)
         self.save_manifest()
 
@@ -199,6 +208,9 @@ class Store:
         return sorted(items, key=lambda ke: (ke[1]["point"], ke[1]["lo"]))
 
     def files(self, name: str, point: int | None = None) -> list[Path]:
+        """Parquet files of table ``name`` over the finished parts of ``point`` (every point
+        if None), in (point, rep) order.
+        """
         return [
             self.path / PARTS / f"{k}.{name}.parquet" for k, e in self.entries(point) if name in e["tables"]
         ]
@@ -219,6 +231,7 @@ class Store:
         return pd.concat(frames, ignore_index=True)
 
     def table_names(self) -> list[str]:
+        """Names of the tables some finished part holds, sorted."""
         return sorted({n for _, e in self.entries() for n in e["tables"]})
 
     def consolidate(self, name: str, dest) -> bool:

@@ -62,9 +62,14 @@ class Vary:
 
     @property
     def is_range(self) -> bool:
+        """True for a numeric range ``lo:hi[:n]``, False for a list of values."""
         return self.values is None
 
     def grid_values(self) -> list:
+        """The values a grid design runs: the list as given, or ``n`` evenly spaced values
+        from lo to hi inclusive (integers when both bounds are). A range without ``n``
+        is a :class:`~sim.scenario.ScenarioError`.
+        """
         if not self.is_range:
             return list(self.values)
         if self.n is None:

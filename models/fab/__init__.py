@@ -22,15 +22,23 @@ class FabModel(Model):
     time_unit = MINUTE  # processing times are minutes
 
     def schemas(self, params: FabParams):
+        """The fab's tables: ``events`` (lots, or lot-steps too), ``states``, ``tool_groups``,
+        ``fabs`` and ``yield_gap`` (:mod:`models.fab.tables`), team and fab names bound.
+        """
         return schemas(params)
 
     def simulate(self, params: FabParams, streams, horizon: float):
+        """One replication to ``horizon`` minutes (the fab's clock): :func:`models.fab.simulate.simulate`."""
         return simulate(params, streams, horizon)
 
     def example(self) -> dict:
+        """A short ``fab_5nm_race`` (0.15 years, one replication) for the contract test."""
         return {"base": "fab_5nm_race", "name": "fab_example", "years": 0.15, "run": {"reps": 1}}
 
     def figures(self, results) -> dict:
+        """The fab's own figures of a run: yield ramp, cost of 25 good wafers, operating curve
+        (:func:`models.fab.plots.figures`).
+        """
         from .plots import figures as make  # plotting loads only when asked
 
         return make(results)

@@ -120,11 +120,15 @@ class FabLine:
         return np.maximum(1, np.ceil(need - 1e-9)).astype(int)
 
     def next_lot_id(self) -> int:
+        """A new lot id, unique within this fab and replication."""
         self._lot_id += 1
         return self._lot_id
 
     # -- production ----------------------------------------------------------------
     def start_production(self) -> None:
+        """Start releasing production lots at ``load x design_starts_per_day`` lots a day
+        (none when that rate is 0).
+        """
         rate = self.p.load * self.p.design_starts_per_day
         if rate > 0:
             self.env.process(self._release(MINUTE.per_day / rate))  # minutes between releases

@@ -141,12 +141,20 @@ class Fab(Strict):
 
 
 class HistoryPoint(Strict):
+    """A point of a team's past ramp: expected line yield at ``t_days`` (days, negative
+    before the start), optionally labelled.
+    """
+
     t_days: float
     line_yield: float = Field(gt=0, le=1)
     label: str = ""
 
 
 class Team(Strict):
+    """A fab team: its fab, know-how, diagnosis and failure-analysis capacity, and its
+    experimental lots (how many in flight, priority, US$ per lot, analysis days).
+    """
+
     fab: str
     know_how: PerArea = Field(description="expected past fixes per mode, by area")
     diagnosis: float = Field(
@@ -164,6 +172,10 @@ class Team(Strict):
 
 
 class FabParams(ScenarioBase):
+    """A fab scenario (``model = "fab"``): the route, the world of failure modes, the fabs
+    and the teams; every team's ``fab`` must name one of ``fabs``.
+    """
+
     model: Literal["fab"]
     trace: Literal["lots", "steps"] = Field("lots", description="events at lot level, or every lot-step too")
     route: Route = Route()

@@ -46,6 +46,7 @@ class Route:
 
     @property
     def n_groups(self) -> int:
+        """Number of tool groups the route visits."""
         return len(self.group_area)
 
     @property

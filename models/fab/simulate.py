@@ -82,6 +82,9 @@ class FabSim:
         env.process(self._sample_fabs(params.run.grid_days))
 
     def record_state(self, team: FabTeam, t_days: float) -> None:
+        """Add one ``states`` row for ``team`` at ``t_days`` (days): expected yields from its
+        know-how, spend, lots, cost per good wafer and the cycle time of its last lots.
+        """
         e = team.expected()
         cycle = float(np.mean([r[0] for r in team.recent])) if team.recent else math.nan
         xf = float(np.mean([r[1] for r in team.recent])) if team.recent else math.nan

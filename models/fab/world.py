@@ -50,6 +50,7 @@ class ProcessWorld:
 
     @property
     def n_steps(self) -> int:
+        """Number of route steps the world holds failure modes for."""
         return len(self.step_start) - 1
 
 

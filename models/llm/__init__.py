@@ -17,13 +17,24 @@ class LLMModel(Model):
     time_unit = DAY
 
     def schemas(self, params: LLMParams):
+        """The race's ``events`` and ``states`` tables (:mod:`models.llm.tables`), team names bound."""
         return schemas(params)
 
     def simulate(self, params: LLMParams, streams, horizon: float):
+        """One replication to ``horizon`` days: :func:`models.llm.race.simulate`."""
         return simulate(params, streams, horizon)
 
     def example(self) -> dict:
+        """A one-year, two-replication ``chatgpt_race`` for the contract test."""
         return {"base": "chatgpt_race", "name": "llm_example", "years": 1.0, "run": {"reps": 2}}
+
+    def backtest(self, params: LLMParams):
+        """The record of a scenario with a ``[backtest]`` section (:mod:`models.llm.backtest`)."""
+        if params.backtest is None:
+            return None
+        from .backtest import RaceBacktest
+
+        return RaceBacktest(params)
 
     def levers(self, params: LLMParams) -> dict:
         """Each follower's main levers: dotted key -> (low, high, step)."""

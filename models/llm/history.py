@@ -20,11 +20,11 @@ import pandas as pd
 from sim.gap import (
     DAYS_PER_MONTH,
     FLAG_BEFORE_RECORD,
+    frontier_lags,
     leader_reach_time,
     months_behind,
-    months_behind_frontier,
+    top_of,
 )
-from sim.gap import top_team as _top_team
 from sim.scenario import ScenarioError
 
 from .link import SCORES, LinkFit, observed_capability
@@ -148,6 +148,15 @@ def _record(staircase: pd.DataFrame, team: str) -> tuple[np.ndarray, np.ndarray]
     return g["t_days"].to_numpy(dtype=float), g["capability"].to_numpy(dtype=float)
 
 
+def _records_of(staircase: pd.DataFrame, teams: Sequence[str]) -> dict:
+    """team -> (t_days sorted ascending, capability) of each team in ``teams`` (empty arrays
+    for a team without rows): one sort for every check."""
+    s = staircase.sort_values("t_days", kind="stable")
+    team = s["team"].astype(str).to_numpy()
+    t, c = s["t_days"].to_numpy(dtype=float), s["capability"].to_numpy(dtype=float)
+    return {tm: (t[team == tm], c[team == tm]) for tm in teams}
+
+
 def level_lag(
     staircase: pd.DataFrame, leader: str, follower: str, level: float, until_days: float
 ) -> tuple[float, bool]:
@@ -161,8 +170,12 @@ def level_lag(
     gets ``(until_days - leader's reach time)`` months, a lower bound, with censored True.
     NaN (not censored) when the leader never reaches ``level``.
     """
-    lt, lc = _record(staircase, leader)
-    ft, fc = _record(staircase, follower)
+    return _level_lag(_record(staircase, leader), _record(staircase, follower), level, until_days)
+
+
+def _level_lag(lead: tuple, fol: tuple, level: float, until_days: float) -> tuple[float, bool]:
+    lt, lc = lead
+    ft, fc = fol
     target = np.array([level], dtype=float)  # 1-d: leader_reach_time flags need an index
     lead_tau = float(leader_reach_time(lt, lc, target)[0][0])
     if not np.isfinite(lead_tau):
@@ -197,10 +210,10 @@ def _compute_growth(compute: pd.DataFrame | None, team: str, lo: float, hi: floa
     return float(10.0**slope)
 
 
-def _window_mean(t_days: pd.Series, values: pd.Series, lo: float, hi: float) -> float:
+def _window_mean(t_days, values, lo: float, hi: float) -> float:
     """Mean of ``values`` at lo <= t_days < hi, NaN ignored (NaN if none is defined)."""
-    t = t_days.to_numpy(dtype=float)
-    v = values.to_numpy(dtype=float)[(t >= lo) & (t < hi)]
+    t = np.asarray(t_days, dtype=float)
+    v = np.asarray(values, dtype=float)[(t >= lo) & (t < hi)]
     return float(np.nanmean(v)) if np.isfinite(v).any() else float("nan")
 
 
@@ -256,13 +269,12 @@ def checks(
         return float((pd.Timestamp(date) - t0).days)
 
     until_days = day(until)
-    s = staircase[staircase["team"].astype(str).isin(teams) & (staircase["t_days"] <= until_days)].copy()
-    s["team"] = s["team"].astype(str)
-    s["rep"] = 0
+    s = staircase[staircase["t_days"] <= until_days]
+    recs = _records_of(s, teams)  # the arrays every check below works on
     out: dict[str, float] = {}
 
     # --- lags to the leader's GPT-3.5 and GPT-4 levels
-    lt, lc = _record(s, leader)
+    lt, lc = recs[leader]
     at0 = lc[lt <= 0]
     gpt35 = float(np.max(at0)) if at0.size else float("nan")
     after = lc[lt > 0]
@@ -274,7 +286,7 @@ def checks(
         lags, cens = [], []
         if np.isfinite(level):
             for f in followers:
-                lag, c = level_lag(s, leader, f, level, until_days)
+                lag, c = _level_lag(recs[leader], recs[f], level, until_days)
                 if np.isfinite(lag):
                     lags.append(lag)
                     cens.append(c)
@@ -294,29 +306,22 @@ def checks(
 
     # --- months behind the frontier, on a daily grid
     grid = np.arange(day("2023-01-01"), until_days + 1.0)
-    fr = months_behind_frontier(s, grid, teams)
+    fr = {tm: v[2] for tm, v in frontier_lags({tm: recs[tm] for tm in sorted(teams)}, grid).items()}
     y23, y24, mid24, y25 = day("2023-01-01"), day("2024-01-01"), day("2024-07-01"), day("2025-01-01")
     for tag, lo, hi in (("2023", y23, y24), ("2024", y24, y25)):
-        means = []
-        for f in followers:
-            g = fr[fr["team"] == f]
-            means.append(_window_mean(g["t_days"], g["months_behind_frontier"], lo, hi))
+        means = [_window_mean(grid, fr[f], lo, hi) for f in followers]
         means = [m for m in means if np.isfinite(m)]
         out[f"frontier_months_strongest_follower_{tag}"] = float(min(means)) if means else float("nan")
-    open_ = fr[fr["team"].isin(list(open_weights_teams))]
-    if open_.empty:
-        best_open = pd.DataFrame({"t_days": grid, "months": np.nan})
+    if open_weights_teams:
+        with np.errstate(all="ignore"):  # a day with no open team defined stays NaN
+            best_open = np.fmin.reduce([fr[tm] for tm in open_weights_teams])
     else:
-        best_open = (
-            open_.groupby("t_days", sort=True)["months_behind_frontier"].min().reset_index(name="months")
-        )
+        best_open = np.full(grid.size, np.nan)
     for tag, lo, hi in (("2024h1", y24, mid24), ("2024h2", mid24, y25)):
-        out[f"frontier_months_open_weights_{tag}"] = _window_mean(
-            best_open["t_days"], best_open["months"], lo, hi
-        )
+        out[f"frontier_months_open_weights_{tag}"] = _window_mean(grid, best_open, lo, hi)
 
     # --- the top spot
-    top = _top_team(s, grid, teams)["top_team"].to_numpy()
+    top = top_of({tm: recs[tm] for tm in sorted(teams)}, grid)
     defined = top[top != ""]
     out["leader_share_on_top_2023_2024"] = float(np.mean(defined == leader)) if defined.size else float("nan")
     out["top_team_changes_2023_2024"] = (

@@ -7,6 +7,7 @@ recipe).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -54,6 +55,11 @@ class World(Strict):
         le=1,
         description="chance a successful run's worst silent mode is looked at (times eval maturity)",
     )
+    catchup_scale: float = Field(
+        1.0,
+        ge=0,
+        description="multiplies every team's papers_per_year and hires_per_year (the pace of diffusion)",
+    )
 
     @model_validator(mode="after")
     def _bands(self):
@@ -63,12 +69,20 @@ class World(Strict):
 
 
 class Algorithms(Strict):
+    """Algorithmic progress: the compute a fixed result needs halves every ``halving_months``
+    (8 months, Ho et al. 2024).
+    """
+
     halving_months: float = Field(
         8.0, gt=0, description="months for compute needed for a fixed result to halve"
     )
 
 
 class Cluster(Strict):
+    """A GPU cluster: GPUs and peak FLOP/s per GPU at ``t_days = 0`` and their yearly growth,
+    US$ per GPU-day, the queueing policy and the slots it is divided into.
+    """
+
     gpus: float = Field(gt=0, description="GPUs at t_days = 0")
     gpu_growth_per_year: float = Field(1.0, gt=0)
     flops_per_gpu: float = Field(3.12e14, gt=0, description="peak FLOP/s per GPU at t_days = 0")
@@ -90,6 +104,10 @@ class Reliability(Strict):
 
 
 class Experiments(Strict):
+    """A team's small experiments, run side by side with its main run, ``below`` orders of
+    magnitude under the main target, each for ``run_days`` days on a ``share`` of the cluster.
+    """
+
     slots: int = Field(0, ge=0, description="small experiments run side by side with the main run")
     below: float = Field(1.0, ge=0, description="OOM below the main target")
     run_days: float = Field(10.0, gt=0)
@@ -113,15 +131,35 @@ class Catchup(Strict):
     toward_factor: float = Field(
         4.0, gt=1, description="largest step (x its largest run) taken toward the leader's public level"
     )
+    from_all_teams: bool = Field(
+        False,
+        description=(
+            "papers and hires come from every other team, not the leader only: a mode diffuses in "
+            "proportion to the teams that fixed it, and the existence proof and the step toward the "
+            "leader use the best public level of the others (diffusion grows with the number of labs)"
+        ),
+    )
+    api_distill: bool = Field(
+        False, description="distil from other teams' closed models through their outputs (API)"
+    )
+    api_distill_penalty: float = Field(1.0, ge=0, description="OOM below the source model, through an API")
 
 
 class Release(Strict):
+    """A public release: capability (log10 effective FLOP) at ``t_days`` (days), labelled."""
+
     t_days: float
     capability: float
     label: str = ""
+    compute_flop: float | None = Field(None, gt=0, description="physical training FLOP, if known")
 
 
 class Team(Strict):
+    """An LLM team: its cluster and share of it, past know-how, diagnosis, failing early,
+    decisions, its step policy, run lengths (days), money (US$ a year), evaluation and
+    its catch-up channels. Field descriptions give the units.
+    """
+
     cluster: str
     share: float = Field(1.0, gt=0, le=1, description="cluster share the main run may take")
     priority: float = 0.0
@@ -159,6 +197,7 @@ class Team(Strict):
         None, description="capability trained by t=0; None: what its largest run gives with its know-how"
     )
     public_best: float | None = Field(None, description="capability released by t=0; None: the internal best")
+    open_weights: bool = Field(False, description="its releases are open weights others may distil")
     releases: list[Release] = []
     history: list[Release] = []
     experiments: Experiments = Experiments()
@@ -172,7 +211,29 @@ class Publishing(Strict):
     open_weights_until_days: float | None = Field(0.0, description="open weights released before this day")
 
 
+class BacktestSettings(Strict):
+    """Where a scenario's record is and how its teams map onto it (``[backtest]``)."""
+
+    record: str | None = Field(
+        None, description="CSV of releases (models/llm/record.py format); None: the shipped Epoch AI record"
+    )
+    until: dt.date = Field(dt.date(2024, 12, 31), description="cut-off of the record used (inclusive)")
+    labs: dict[str, str] = Field({}, description="team -> lab name in the record, where they differ")
+    compute_teams: list[str] = Field(
+        [], description="teams whose compute growth is checked, besides the leader"
+    )
+    sources: list[Literal["eci", "mmlu", "arena_elo", "compute"]] = Field(
+        ["eci", "mmlu", "arena_elo", "compute"],
+        description="scores a release's capability comes from, in order",
+    )
+
+
 class LLMParams(ScenarioBase):
+    """An LLM race scenario (``model = "llm"``): the world of failure modes, algorithms,
+    reliability, the leader's publishing, clusters and teams; every team's ``cluster``
+    must name one of ``clusters``.
+    """
+
     model: Literal["llm"]
     world: World = World()
     algorithms: Algorithms = Algorithms()
@@ -180,6 +241,7 @@ class LLMParams(ScenarioBase):
     publishing: Publishing = Publishing()
     clusters: dict[str, Cluster]
     teams: dict[str, Team]
+    backtest: BacktestSettings | None = None
 
     @model_validator(mode="after")
     def _references(self):
@@ -188,4 +250,8 @@ class LLMParams(ScenarioBase):
                 raise ValueError(
                     f"teams.{name}.cluster {team.cluster!r} is not one of {sorted(self.clusters)}"
                 )
+        if self.backtest is not None:
+            for name in [*self.backtest.labs, *self.backtest.compute_teams]:
+                if name not in self.teams:
+                    raise ValueError(f"backtest: {name!r} is not one of the teams {sorted(self.teams)}")
         return self

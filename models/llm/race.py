@@ -80,27 +80,40 @@ class Race:
             )
             self.teams[name] = team
         self.leader = self.teams[params.leader]
-        self._open_source_level = -math.inf
         for name, team in self.teams.items():
             self.record_state(team, 0.0)
             for r in team.p.releases:
-                self.schedule_release(team, r.t_days, r.capability, r.capability)
+                self.schedule_release(team, r.t_days, r.capability, r.capability, r.compute_flop)
             env.process(iteration_loop(env, Slot(team, "run"), team.capacity))
             for _ in range(team.p.experiments.slots):
                 env.process(iteration_loop(env, Slot(team, "experiment"), team.capacity))
             cu = team.p.catchup
-            if name != params.leader:
+            if name != params.leader or cu.from_all_teams:
                 rng = streams.generator("catchup", name)
-                if cu.papers_per_year > 0:
+                if cu.papers_per_year * w.catchup_scale > 0:
                     env.process(self._papers(team, rng))
-                if cu.hires_per_year > 0 and cu.modes_per_hire > 0:
+                if cu.hires_per_year * w.catchup_scale > 0 and cu.modes_per_hire > 0:
                     env.process(self._hires(team, rng))
 
     # -- public levels ----------------------------------------------------------
     def leader_public(self) -> float:
+        """The leader's public best capability now (log10 effective FLOP)."""
         return self.leader.public_best
 
-    def schedule_release(self, team: LLMTeam, t_days: float, capability: float, measured: float):
+    def proof_level(self, team: LLMTeam) -> float:
+        """The public level ``team`` knows can be reached: the leader's, or with
+        ``from_all_teams`` the best of every other team's."""
+        if not team.p.catchup.from_all_teams:
+            return self.leader.public_best
+        return max(t.public_best for t in self.teams.values() if t is not team)
+
+    def schedule_release(
+        self, team: LLMTeam, t_days: float, capability: float, measured: float, compute_flop: float = math.nan
+    ):
+        """Release ``capability`` (true; trained with ``compute_flop`` physical FLOP) and
+        ``measured`` (self-reported) for ``team`` at ``t_days`` (days), if it beats the
+        team's public best by then."""
+
         def release():
             yield self.env.timeout(max(0.0, t_days - self.env.now))
             if capability > team.public_best:
@@ -114,29 +127,41 @@ class Race:
                     kind="release",
                     outcome="released",
                     capability=capability,
+                    compute_flop=compute_flop,
                 )
                 self.record_state(team, self.env.now)
-                if team is self.leader:
-                    self._leader_released(capability)
+                self._released(team, capability)
 
         self.env.process(release())
 
-    def _leader_released(self, capability: float):
-        pub = self.params.publishing
-        if pub.open_weights_until_days is not None and self.env.now >= pub.open_weights_until_days:
-            return
-        self._open_source_level = capability
+    def _open(self, team: LLMTeam) -> bool:
+        """Are ``team``'s releases now open weights?"""
+        if team is self.leader:
+            pub = self.params.publishing
+            if pub.open_weights_until_days is None or self.env.now < pub.open_weights_until_days:
+                return True
+        return team.p.open_weights
+
+    def _released(self, source: LLMTeam, capability: float):
+        """Other teams may distil the new release: open weights directly, a closed model
+        through its outputs (with the larger API penalty)."""
+        is_open = self._open(source)
         for team in self.teams.values():
-            if team is not self.leader and team.p.catchup.distill:
-                self.env.process(self._distill(team, capability))
+            if team is source:
+                continue
+            cu = team.p.catchup
+            if is_open and cu.distill:
+                self.env.process(self._distill(team, capability, cu.distill_penalty))
+            elif not is_open and cu.api_distill:
+                self.env.process(self._distill(team, capability, cu.api_distill_penalty))
 
     # -- catch-up channels (each gated by the follower's absorptive capacity) ----
-    def _distill(self, team: LLMTeam, source: float):
+    def _distill(self, team: LLMTeam, source: float, penalty: float):
         cu = team.p.catchup
         yield self.env.timeout(cu.distill_lag_days)
-        # Distilling from open weights fixes no failure mode; a follower with
-        # little experience of its own gets less out of it.
-        level = source - cu.distill_penalty * (2.0 - team.kh.absorptive)
+        # Distilling fixes no failure mode; a follower with little experience of
+        # its own gets less out of it.
+        level = source - penalty * (2.0 - team.kh.absorptive)
         if level > team.public_best:
             team.internal_best = max(team.internal_best, level)
             team.public_best = level
@@ -156,12 +181,37 @@ class Race:
         """Modes the leader has fixed better than ``team``: what a paper or a hire can teach."""
         return np.flatnonzero(self.leader.kh.residual < team.kh.residual - 1e-9)
 
+    def _pool_lead(self, team: LLMTeam, sources) -> tuple[np.ndarray, np.ndarray]:
+        """Modes some of ``sources`` fixed better than ``team``, and how many of them did:
+        a mode known in more labs is more likely to reach ``team`` (diffusion grows with
+        the number of labs)."""
+        better = np.zeros(len(team.kh.residual))
+        for other in sources:
+            other.kh.advance(self.env.now)
+            better += other.kh.residual < team.kh.residual - 1e-9
+        modes = np.flatnonzero(better)
+        return modes, better[modes]
+
+    def _learnable(self, team: LLMTeam, rng, kind: str, n: int) -> np.ndarray:
+        """The modes a paper or hire brings ``team``: ``n`` of what the leader fixed better
+        (or, with ``from_all_teams``, drawn from the pool of the other teams; a hire comes
+        from one team, a paper from the field)."""
+        if not team.p.catchup.from_all_teams:
+            self.leader.kh.advance(self.env.now)
+            fixed = self._leader_lead(team)
+            if n <= 0 or len(fixed) == 0:
+                return fixed[:0]
+            return rng.choice(fixed, size=min(n, len(fixed)), replace=False)
+        others = [t for t in self.teams.values() if t is not team]
+        if kind == "hire":
+            others = [others[int(rng.integers(len(others)))]]
+        modes, weight = self._pool_lead(team, others)
+        if n <= 0 or len(modes) == 0:
+            return modes[:0]
+        return rng.choice(modes, size=min(n, len(modes)), replace=False, p=weight / weight.sum())
+
     def _take(self, team: LLMTeam, rng, n: int, p_absorb: float, codified: float, kind: str):
-        self.leader.kh.advance(self.env.now)
-        fixed = self._leader_lead(team)
-        if n <= 0 or len(fixed) == 0:
-            return
-        for mode in rng.choice(fixed, size=min(n, len(fixed)), replace=False):
+        for mode in self._learnable(team, rng, kind, n):
             if rng.random() < p_absorb * team.kh.absorptive:
                 team.kh.fix(int(mode), codified=codified, own=False)
                 self.events.add(
@@ -181,19 +231,20 @@ class Race:
         while until is None or self.env.now < until:
             yield self.env.timeout(DAYS_PER_QUARTER)
             team.kh.advance(self.env.now)
-            self._take(
-                team, rng, int(rng.poisson(cu.papers_per_year / 4)), cu.learn_from_others, 1.0, "paper"
-            )
+            rate = cu.papers_per_year * self.params.world.catchup_scale  # modes a year
+            self._take(team, rng, int(rng.poisson(rate / 4)), cu.learn_from_others, 1.0, "paper")
 
     def _hires(self, team: LLMTeam, rng):
         cu = team.p.catchup
         while True:
-            yield self.env.timeout(rng.exponential(DAYS_PER_YEAR / cu.hires_per_year))
+            rate = cu.hires_per_year * self.params.world.catchup_scale  # hires a year
+            yield self.env.timeout(rng.exponential(DAYS_PER_YEAR / rate))
             team.kh.advance(self.env.now)
             self._take(team, rng, cu.modes_per_hire, 1.0, 0.0, "hire")
 
     # -- recording ---------------------------------------------------------------
     def record_state(self, team: LLMTeam, t_days: float):
+        """Add one ``states`` row for ``team`` at ``t_days`` (days)."""
         self.states.add(
             rep=self.rep,
             t_days=t_days,

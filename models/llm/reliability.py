@@ -28,6 +28,7 @@ class Interruptions(NamedTuple):
 
     @property
     def extra_days(self) -> float:
+        """Days the interruptions add to the run: restarts, lost work and checkpoint writes."""
         return self.restart_days + self.lost_days + self.checkpoint_days
 
 

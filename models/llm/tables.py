@@ -30,6 +30,7 @@ EVENTS = Schema(
         Column("mode", "int64", -1, doc="index of the failing, fixed or absorbed mode (-1: none)"),
         Column("identified", "bool", False, doc="the mode's cause was identified (and fixed)"),
         Column("interruptions", "int64", 0, doc="infrastructure interruptions of the run"),
+        Column("compute_flop", default=float("nan"), doc="physical training FLOP (planned runs, releases)"),
     ],
 )
 

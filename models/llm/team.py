@@ -30,6 +30,11 @@ VISIBLE = np.array([False, True, True, False, False])
 
 @dataclass(slots=True)
 class Plan:
+    """The next run a team plans: kind (``run`` or ``experiment``), level (log10 effective
+    FLOP), GPUs, planned days, cluster slots, priority, estimated US$ and the days of
+    preparation after it.
+    """
+
     kind: str  # "run" (main) or "experiment"
     level: float  # log10 effective compute (before silent losses)
     gpus: float
@@ -38,10 +43,15 @@ class Plan:
     priority: float
     cost_usd: float  # estimate, before interruptions
     prep_days: float
+    flop: float  # physical training FLOP planned (GPU-days x FLOP/s x MFU)
 
 
 @dataclass(slots=True)
 class Outcome:
+    """How a run ended: the failing mode (-1 on success), days, US$, interruptions, the
+    hazards it faced, the team's evaluation maturity when it started and its queueing days.
+    """
+
     cause: int  # failing mode, -1 on success
     duration_days: float
     cost_usd: float
@@ -94,11 +104,16 @@ class LLMTeam:
         return math.log10(flops * SECONDS_PER_DAY * self.p.mfu) + algorithms
 
     def cluster_gpus(self, t_days: float) -> float:
+        """GPUs of the team's cluster at ``t_days`` (days), grown yearly."""
         c = self.cluster
         return c.gpus * c.gpu_growth_per_year ** (t_days / DAYS_PER_YEAR)
 
     # -- planning ---------------------------------------------------------------
     def target_level(self) -> float:
+        """The level (log10 effective FLOP) the next main run aims at: the largest successful
+        run (``hold``), ``step_factor`` past it (``step``), or as far as compute allows
+        (``jump``, infinite here); with ``toward_leader``, toward the leader's public level.
+        """
         p = self.p
         if p.policy == "hold":
             return self.largest_run
@@ -106,13 +121,16 @@ class LLMTeam:
         target = self.largest_run + math.log10(factor)
         if p.catchup.toward_leader:
             # A follower knows the leader's public level can be reached.
-            leader = self.race.leader_public()
+            leader = self.race.proof_level(self)
             target = max(target, min(leader, self.largest_run + math.log10(p.catchup.toward_factor)))
         if p.policy == "jump":
             target = math.inf  # as far as its compute allows
         return target
 
     def plan(self, t_days: float, kind: str) -> Plan:
+        """Plan a main run (``kind="run"``) or an experiment at ``t_days``: level, GPUs, days
+        and cost, within the team's share of the cluster and its run-length limits.
+        """
         p, c = self.p, self.cluster
         self.kh.advance(t_days)
         per_gpu_day = self.level_per_gpu_day(t_days)
@@ -135,10 +153,21 @@ class LLMTeam:
             days, prep = e.run_days, 0.0
         gpus = gpu_days / days
         units = min(c.units, max(1, math.ceil(gpus / gpus_cluster * c.units - 1e-9)))
-        return Plan(kind, level, gpus, days, units, p.priority, gpus * days * c.cost_per_gpu_day, prep)
+        flop = (
+            gpus
+            * days
+            * SECONDS_PER_DAY
+            * p.mfu
+            * c.flops_per_gpu
+            * c.hardware_growth_per_year ** (t_days / DAYS_PER_YEAR)
+        )
+        return Plan(kind, level, gpus, days, units, p.priority, gpus * days * c.cost_per_gpu_day, prep, flop)
 
     # -- a run ------------------------------------------------------------------
     def execute(self, env, plan: Plan, wait_days: float):
+        """Run ``plan`` (a SimPy generator): draw the failing mode, stop early when the failure
+        shows or in-run evaluation catches it, add interruptions; return the :class:`Outcome`.
+        """
         w, p, rng = self.world, self.p, self.rng
         hazards = self.kh.exposed_hazards(plan.level, w.exposure_slope, w.exposure_cap)
         cause = draw_failure(rng, hazards * self._fatal[: len(hazards)])
@@ -190,14 +219,17 @@ class LLMTeam:
                 return 0.0
             n_eff = total * total / float(np.dot(hazards, hazards))
             ep = self.p.catchup.existence_proof
-            if ep > 0 and self.name != self.race.params.leader:
-                k = bisect.bisect_right(self._onset, self.race.leader_public())
+            if ep > 0 and (self.name != self.race.params.leader or self.p.catchup.from_all_teams):
+                k = bisect.bisect_right(self._onset, self.race.proof_level(self))
                 n_eff *= 1.0 - ep * float(np.add.reduce(hazards[:k])) / total  # [:k] may be all: fine
             return n_eff
         finally:
             hazards[cause] = cause_hazard
 
     def try_fix(self, hazards: np.ndarray, mode: int) -> bool:
+        """Try to identify ``mode`` (probability ``diagnosis / (1 + confounding x N)``, N the
+        confounders); fix it if identified. Returns whether it was.
+        """
         p_id = identify_probability(self.p.diagnosis, self.confounders(hazards, mode), self.world.confounding)
         if self.rng.random() < p_id:
             self.kh.fix(mode)
@@ -205,6 +237,9 @@ class LLMTeam:
         return False
 
     def learn(self, t_days: float, plan: Plan, out: Outcome) -> None:
+        """After a run ends at ``t_days``: diagnose a failure, or on success update capability,
+        maybe notice a silent mode and schedule a release; record the event and the state.
+        """
         self.runs += 1
         w = self.world
         identified, area, capability = False, "", math.nan
@@ -234,7 +269,7 @@ class LLMTeam:
                 self.internal_best = capability
                 overstated = (1.0 - eval_maturity) * (loss + self.p.eval_optimism)
                 self.race.schedule_release(
-                    self, t_days + self.p.release_lag_days, capability, capability + overstated
+                    self, t_days + self.p.release_lag_days, capability, capability + overstated, plan.flop
                 )
         self.race.events.add(
             rep=self.race.rep,
@@ -253,6 +288,7 @@ class LLMTeam:
             mode=int(out.cause),
             identified=identified,
             interruptions=out.interruptions,
+            compute_flop=plan.flop,
         )
         self.race.record_state(self, t_days)
 
