@@ -101,6 +101,16 @@ class FailureModes:
         is several times cheaper per call than ``np.searchsorted`` on arrays this small."""
         return self.onset.tolist()
 
+    @cached_property
+    def hazard_list(self) -> list[float]:
+        """``hazard`` as a Python list (one item at a time is cheaper from a list than an array)."""
+        return self.hazard.tolist()
+
+    @cached_property
+    def area_list(self) -> list[int]:
+        """``area`` as a Python list."""
+        return self.area.tolist()
+
     def prefix_length(self, level: float) -> int:
         """How many modes have onset <= ``level`` (they come first: modes are sorted by onset)."""
         return bisect.bisect_right(self.onset_list, level)
@@ -213,9 +223,9 @@ class KnowHow:
         self.tacit = np.zeros(n)  # hazard share removed, regressing
         self.residual = np.ones(n)  # share of base hazard still carried (1 = unfixed)
         self.residual_hazard = modes.hazard * self.residual
-        self._hazard = modes.hazard.tolist()  # scalars for fix(): list items are cheaper than array items
+        self._hazard = modes.hazard_list  # shared by every team of the world
         self._exposure: dict = {}  # (level, slope, cap) -> exposure of the modes with onset <= level
-        self._area = modes.area.tolist()
+        self._area = modes.area_list
         # Maturity per area, for the prefix of _maturity_k modes; an area goes stale when one
         # of its modes in that prefix is fixed, all of them when the prefix or a month changes.
         self._maturity_k = -1
