@@ -81,7 +81,16 @@ class CapacityRequest(Put):
         resource._seq += 1
         # Sort key of the queue: arrival order, behind priority if the policy uses it.
         self.key = (priority, resource._seq) if resource.policy == "priority" else (resource._seq,)
-        super().__init__(resource)  # enqueues and tries to serve
+        # What Put.__init__ (and Event.__init__ under it) does, in one frame instead of three:
+        # every run of a model makes a request, and the nested calls cost as much as the rest.
+        # Same state, same order: the callback is in place before the queue is tried.
+        env = resource._env
+        self.env = env
+        self.callbacks = [resource._trigger_get]
+        self.resource = resource
+        self.proc = env.active_process
+        resource.put_queue.append(self)
+        resource._trigger_put(None)  # serves it now if its units fit
 
     def cancel(self) -> None:
         """Withdraw the request if it is still waiting (no-op once granted)."""
@@ -89,7 +98,7 @@ class CapacityRequest(Put):
             self.resource._cancel(self)
 
     def __exit__(self, exc_type, exc_value, traceback):
-        super().__exit__(exc_type, exc_value, traceback)  # cancels if waiting
+        self.cancel()  # what Put.__exit__ does: withdraw it if still waiting
         # As simpy.Resource: no release on generator clean-up (avoids reference cycles).
         if exc_type is not GeneratorExit:
             self.resource.release(self)
@@ -101,7 +110,14 @@ class CapacityRelease(Get):
 
     def __init__(self, resource: SharedCapacity, request: CapacityRequest):
         self.request = request
-        super().__init__(resource)
+        # Get.__init__ inlined, as for CapacityRequest.
+        env = resource._env
+        self.env = env
+        self.callbacks = [resource._trigger_put]
+        self.resource = resource
+        self.proc = env.active_process
+        resource.get_queue.append(self)
+        resource._trigger_get(None)
 
 
 def _key(event):
@@ -163,6 +179,7 @@ class SharedCapacity(BaseResource):
                 raise ValueError(f"shares[{owner!r}] must be a finite number > 0, got {share!r}")
         super().__init__(env, int(capacity))
         self.policy = policy
+        self._sorted = policy in ("fifo", "priority")  # the queue's order is the serving order
         self.users: set[CapacityRequest] = set()  # granted, not yet released
         self._in_use = 0
         self._owner_in_use: dict[str, int] = {}
@@ -268,11 +285,20 @@ class SharedCapacity(BaseResource):
         # Replaces the base loop: under fair share the head depends on current
         # use, so it is chosen afresh after every grant. Stop at a head that
         # does not fit (no back-filling).
-        while self.put_queue:
-            idx = self._head_index()
-            if not self._do_put(self.put_queue[idx]):
+        q = self.put_queue
+        while q:
+            idx = 0 if self._sorted else self._head_index()  # sorted: the head is first
+            if not self._do_put(q[idx]):
                 break
-            self.put_queue.pop(idx)
+            q.pop(idx)
+
+    def _trigger_get(self, put_event) -> None:
+        # Replaces the base loop, whose checks cannot fire here: a release never
+        # waits, so each is served in turn.
+        q = self.get_queue
+        while q:
+            self._do_get(q[0])
+            q.pop(0)
 
     def _head_index(self) -> int:
         policy = self.policy

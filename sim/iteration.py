@@ -23,13 +23,15 @@ from .units import DAY, TimeUnit
 def iteration_loop(env, runner, capacity, unit: TimeUnit = DAY):
     """Run ``runner``'s iterations on ``capacity`` (a SharedCapacity) until it stops."""
     while True:
-        plan = runner.plan(env.now)
+        now = env.now  # read once: env.now is a property, and the clock stands still until a yield
+        plan = runner.plan(now)
         if plan is None:
             return
-        delay = runner.budget.delay(plan.cost_usd, env.now)
+        delay = runner.budget.delay(plan.cost_usd, now)
         if delay > 0:
             yield env.timeout(delay)
-        asked = env.now
+            now = env.now
+        asked = now
         with capacity.request(plan.units, owner=runner.name, priority=plan.priority) as req:
             yield req
             outcome = yield from runner.execute(env, plan, env.now - asked)

@@ -22,8 +22,10 @@ Nothing here knows what an area or an onset means: models supply exposure.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -93,6 +95,26 @@ class FailureModes:
     def __len__(self) -> int:
         return len(self.hazard)
 
+    @cached_property
+    def onset_list(self) -> list[float]:
+        """``onset`` as a Python list: :func:`prefix_length` searches it with :mod:`bisect`, which
+        is several times cheaper per call than ``np.searchsorted`` on arrays this small."""
+        return self.onset.tolist()
+
+    @cached_property
+    def hazard_list(self) -> list[float]:
+        """``hazard`` as a Python list (one item at a time is cheaper from a list than an array)."""
+        return self.hazard.tolist()
+
+    @cached_property
+    def area_list(self) -> list[int]:
+        """``area`` as a Python list."""
+        return self.area.tolist()
+
+    def prefix_length(self, level: float) -> int:
+        """How many modes have onset <= ``level`` (they come first: modes are sorted by onset)."""
+        return bisect.bisect_right(self.onset_list, level)
+
 
 def reach_exposure(onset: np.ndarray, level: float, slope: float, cap: float) -> np.ndarray:
     """Exposure of a run reaching ``level`` to modes with the given onsets.
@@ -122,10 +144,15 @@ def pick_in_proportion(rng: np.random.Generator, weights: np.ndarray) -> int:
 
     One uniform draw, found by binary search on the cumulative weights.
     """
-    cum = np.cumsum(weights)
-    if len(cum) == 0 or cum[-1] <= 0.0:
+    # np.add.accumulate and np.add.reduce are what cumsum() and sum() call, without their Python
+    # wrappers: the same sums, a large share of the cost on arrays this small.
+    cum = np.add.accumulate(weights)
+    if len(cum) == 0:
         return -1
-    return int(min(np.searchsorted(cum, rng.random() * cum[-1], side="right"), len(cum) - 1))
+    top = float(cum[-1])
+    if top <= 0.0:
+        return -1
+    return min(int(cum.searchsorted(rng.random() * top, side="right")), len(cum) - 1)
 
 
 def draw_failure(rng: np.random.Generator, hazards: np.ndarray) -> int:
@@ -134,7 +161,7 @@ def draw_failure(rng: np.random.Generator, hazards: np.ndarray) -> int:
     The run survives with probability ``exp(-hazards.sum())``; a failure is
     caused by one mode drawn in proportion to its hazard.
     """
-    total = float(hazards.sum())
+    total = float(np.add.reduce(hazards))
     if total <= 0.0 or rng.random() >= -np.expm1(-total):
         return -1
     return pick_in_proportion(rng, hazards)
@@ -156,7 +183,22 @@ class KnowHow:
         Recent own fixes at which absorptive capacity reaches 1 - 1/e.
     absorptive_months : float > 0
         Time constant (months) over which own fixes stop counting as recent.
+
+    Attributes
+    ----------
+    residual : float array, share of each mode's base hazard still carried (1 = unfixed)
+    residual_hazard : float array, ``modes.hazard * residual`` (expected failures per run at
+        exposure 1), kept up to date with ``residual``: every run needs it, and a fix changes one entry
+
+    Every run asks for its hazards, and a replication has thousands of runs over a few hundred
+    modes, so what changes only with a fix or a month is kept rather than recomputed. Each cached
+    value is computed by the same numpy operations, in the same order, as the plain formula, so
+    results are identical to the last bit.
     """
+
+    #: Levels whose exposure is remembered (a slot's runs often repeat a level; more would only
+    #: hold levels that never come back).
+    EXPOSURE_CACHE = 16
 
     def __init__(
         self,
@@ -174,20 +216,32 @@ class KnowHow:
         self.absorptive_scale = absorptive_scale
         self.absorptive_months = absorptive_months
         n = len(modes)
-        self.codified = np.zeros(n)  # hazard share removed for good
-        self.tacit = np.zeros(n)  # hazard share removed, regressing
-        self.residual = np.ones(n)  # share of base hazard still carried (1 = unfixed)
-        self._maturity_key = None  # prefix length the cached maturity was computed for
-        self._maturity = None
         order = np.argsort(modes.onset, kind="stable")
         if np.any(order != np.arange(n)):
             raise ValueError("FailureModes must be sorted by onset")
+        self.codified = np.zeros(n)  # hazard share removed for good
+        self.tacit = np.zeros(n)  # hazard share removed, regressing
+        self.residual = np.ones(n)  # share of base hazard still carried (1 = unfixed)
+        self.residual_hazard = modes.hazard * self.residual
+        self._hazard = modes.hazard_list  # shared by every team of the world
+        self._exposure: dict = {}  # (level, slope, cap) -> exposure of the modes with onset <= level
+        self._area = modes.area_list
+        # Maturity per area, for the prefix of _maturity_k modes; an area goes stale when one
+        # of its modes in that prefix is fixed, all of them when the prefix or a month changes.
+        self._maturity_k = -1
+        self._maturity: list[float] = []
+        self._fresh = [False] * len(modes.areas)
+        self._base_k = -1  # prefix length of the cached base hazard per area
+        self._base: list[float] = []
         self.t_days = 0.0
         self._recent = 0.0  # decayed count of own fixes
+        self._absorptive_of = math.nan  # the _recent the cached absorptive capacity is for
+        self._absorptive = 0.0
 
     def _update(self) -> None:
         np.subtract(1.0 - self.codified, self.tacit, out=self.residual)
-        self._maturity_key = None  # know-how changed
+        np.multiply(self.modes.hazard, self.residual, out=self.residual_hazard)
+        self._maturity_k = -1  # know-how changed
 
     def seed(self, levels: np.ndarray, up_to: float, absorptive: float = 0.0, practice: float = 0.0) -> None:
         """Set initial know-how from a team's past work up to level ``up_to``.
@@ -234,18 +288,26 @@ class KnowHow:
         """
         eff = self.fix_effectiveness if effectiveness is None else effectiveness
         cod = self.codified_share if codified is None else codified
-        gain = (1.0 - self.codified[mode] - self.tacit[mode]) * eff
-        self.codified[mode] += gain * cod
-        self.tacit[mode] += gain * (1.0 - cod)
-        self.residual[mode] = 1.0 - self.codified[mode] - self.tacit[mode]
-        self._maturity_key = None
+        # Python floats, not numpy scalars: the same IEEE arithmetic, a fraction of the cost.
+        c, t = self.codified.item(mode), self.tacit.item(mode)
+        gain = (1.0 - c - t) * eff
+        c += gain * cod
+        t += gain * (1.0 - cod)
+        residual = 1.0 - c - t
+        self.codified[mode], self.tacit[mode], self.residual[mode] = c, t, residual
+        self.residual_hazard[mode] = self._hazard[mode] * residual
+        if mode < self._maturity_k:  # a mode past the cached prefix leaves maturity as it is
+            self._fresh[self._area[mode]] = False
         if own:
             self._recent += 1.0
 
     @property
     def absorptive(self) -> float:
         """Absorptive capacity in [0, 1): ``1 - exp(-recent own fixes / scale)``."""
-        return float(-np.expm1(-self._recent / self.absorptive_scale))
+        if self._recent != self._absorptive_of:  # it changes with a fix or a month, not per run
+            self._absorptive_of = self._recent
+            self._absorptive = float(-np.expm1(-self._recent / self.absorptive_scale))
+        return self._absorptive
 
     def hazards(self, exposure: np.ndarray) -> np.ndarray:
         """Per-mode hazard of a run with the given per-mode exposure."""
@@ -254,24 +316,52 @@ class KnowHow:
     def exposed_hazards(self, level: float, slope: float, cap: float) -> np.ndarray:
         """Hazards of a run reaching ``level`` under the exposure law, for the
         modes with onset <= ``level`` only (a prefix, as modes are sorted by
-        onset; index i is still mode i). The other modes' hazards are 0."""
-        m = self.modes
-        k = int(np.searchsorted(m.onset, level, side="right"))
-        return m.hazard[:k] * self.residual[:k] * reach_exposure(m.onset[:k], level, slope, cap)
+        onset; index i is still mode i). The other modes' hazards are 0.
 
-    def maturity(self, up_to: float) -> np.ndarray:
+        A new array each call (callers may change it). The exposure depends on
+        the level only, so it is remembered for the last levels asked.
+        """
+        key = (level, slope, cap)
+        exposure = self._exposure.get(key)
+        if exposure is None:
+            # reach_exposure() on the prefix, in place: every onset here is <= level, so its
+            # np.where is the identity and the values are the same.
+            exposure = level - self.modes.onset[: self.modes.prefix_length(level)]
+            exposure *= slope
+            exposure += 1.0
+            np.minimum(exposure, cap, out=exposure)
+            if len(self._exposure) >= self.EXPOSURE_CACHE:
+                self._exposure.clear()
+            self._exposure[key] = exposure
+        # (hazard * residual) * exposure, the order of the plain formula
+        return self.residual_hazard[: len(exposure)] * exposure
+
+    def maturity(self, up_to: float) -> tuple[float, ...]:
         """Per area, the share of base hazard (modes with onset <= ``up_to``) the team has fixed.
 
-        An area with no such modes counts as mature (1.0).
+        An area with no such modes counts as mature (1.0). A tuple of floats,
+        one per area of ``modes.areas``.
         """
+        k = self.modes.prefix_length(up_to)
+        if k != self._maturity_k or not all(self._fresh):
+            self._compute_maturity(k)
+        return tuple(self._maturity)
+
+    def area_maturity(self, up_to: float, area: int) -> float:
+        """``maturity(up_to)[area]``, kept until a mode of that area below ``up_to`` is fixed
+        or a month passes: runs ask for it far more often than it changes."""
+        k = self.modes.prefix_length(up_to)
+        if k != self._maturity_k or not self._fresh[area]:
+            self._compute_maturity(k)
+        return self._maturity[area]
+
+    def _compute_maturity(self, k: int) -> None:
         m = self.modes
-        k = int(np.searchsorted(m.onset, up_to, side="right"))  # modes are sorted by onset
-        if self._maturity_key == k:
-            return self._maturity
         n_areas = len(m.areas)
-        base = np.bincount(m.area[:k], weights=m.hazard[:k], minlength=n_areas)
-        left = np.bincount(m.area[:k], weights=m.hazard[:k] * self.residual[:k], minlength=n_areas)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            self._maturity = np.where(base > 0, 1.0 - left / base, 1.0)
-        self._maturity_key = k
-        return self._maturity
+        if self._base_k != k:  # the base changes only when the prefix grows
+            self._base = np.bincount(m.area[:k], weights=m.hazard[:k], minlength=n_areas).tolist()
+            self._base_k = k
+        left = np.bincount(m.area[:k], weights=self.residual_hazard[:k], minlength=n_areas).tolist()
+        self._maturity = [1.0 - lo / b if b > 0 else 1.0 for lo, b in zip(left, self._base)]
+        self._fresh = [True] * n_areas
+        self._maturity_k = k

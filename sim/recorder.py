@@ -16,7 +16,7 @@ them and concatenate without turning into strings.
 
 from __future__ import annotations
 
-import operator
+import keyword
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -126,7 +126,7 @@ class Recorder:
     left out. An unknown or missing field raises ``TypeError`` naming it.
     """
 
-    __slots__ = ("schema", "rows", "_keys", "_get", "_defaults")
+    __slots__ = ("schema", "rows", "add", "_keys", "_defaults")
 
     def __init__(self, schema: Schema):
         if not isinstance(schema, Schema):
@@ -134,22 +134,14 @@ class Recorder:
         self.schema = schema
         self.rows: list[tuple] = []
         self._keys = frozenset(schema.names)
-        names = schema.names
-        # itemgetter of one name returns the bare value, not a 1-tuple
-        self._get = operator.itemgetter(*names) if len(names) > 1 else (lambda f: (f[names[0]],))
         self._defaults = {c.name: c.default for c in schema.columns if c.default is not REQUIRED}
+        #: add(**fields): append one row, fields by column name.
+        self.add = _adder(schema, self.rows.append, self._complete)
 
     @property
     def columns(self) -> tuple[str, ...]:
         """The schema's column names, in order."""
         return self.schema.names
-
-    def add(self, **fields) -> None:
-        """Append one row, fields by column name."""
-        # Fast path: every column given (a set comparison in C, then one itemgetter).
-        if fields.keys() != self._keys:
-            fields = self._complete(fields)
-        self.rows.append(self._get(fields))
 
     def _complete(self, fields: Mapping) -> dict:
         unknown = sorted(set(fields) - self._keys)
@@ -169,3 +161,60 @@ class Recorder:
     def frame(self) -> pd.DataFrame:
         """The rows as a DataFrame with the schema's dtypes."""
         return self.schema.frame(self.rows)
+
+
+# -- add(): one function per table layout --------------------------------------
+#
+# A model adds a row or two per simulated event, so ``add`` is on the hot path.
+# Taking ``**fields`` and picking them out of the dict costs several times more
+# than letting Python bind keyword arguments, so each table layout gets an
+# ``add`` with one keyword-only parameter per column (as ``dataclasses`` and
+# ``namedtuple`` generate their ``__init__``). A missing or unknown field goes to
+# ``Recorder._complete``, which raises the error naming it.
+
+_ADDER_FACTORIES: dict[tuple, Any] = {}
+
+
+def _adder(schema: Schema, append, complete):
+    names = schema.names
+    if not all(n.isidentifier() and not keyword.iskeyword(n) and not n.startswith("_") for n in names):
+        # a name Python cannot take as a parameter: the plain dict path
+        def add(**fields):
+            if fields.keys() != frozenset(names):
+                fields = complete(fields)
+            append(tuple(fields[n] for n in names))
+
+        return add
+    layout = tuple((c.name, c.default is REQUIRED) for c in schema.columns)
+    factory = _ADDER_FACTORIES.get(layout)
+    if factory is None:
+        factory = _ADDER_FACTORIES[layout] = _adder_factory(layout)
+    return factory(
+        append, complete, _REQUIRED_ARG, *(c.default for c in schema.columns if c.default is not REQUIRED)
+    )
+
+
+_REQUIRED_ARG: Any = object()  # a required field's default in the generated add: "not given"
+
+
+def _adder_factory(layout: tuple):
+    names = [n for n, _ in layout]
+    defaults = [f"_d{i}" for i, (_, required) in enumerate(layout) if not required]
+    params = ", ".join(
+        f"{n}=_missing" if required else f"{n}=_d{i}" for i, (n, required) in enumerate(layout)
+    )
+    required = [n for n, r in layout if r]
+    check = " or ".join(["_unknown"] + [f"{n} is _missing" for n in required])
+    given = ", ".join(f"{n!r}: {n}" for n in names)
+    src = (
+        f"def factory(_append, _complete, _missing, {', '.join(defaults)}):\n"
+        f"    def add(*, {params}, **_unknown):\n"
+        f"        if {check}:\n"
+        f"            fields = {{k: v for k, v in {{{given}}}.items() if v is not _missing}}\n"
+        f"            _complete({{**fields, **_unknown}})  # raises, naming the field\n"
+        f"        _append(({', '.join(names)},))\n"
+        f"    return add\n"
+    )
+    namespace: dict = {}
+    exec(src, namespace)  # noqa: S102 -- source built above from validated identifiers only
+    return namespace["factory"]

@@ -80,6 +80,10 @@ class Race:
             )
             self.teams[name] = team
         self.leader = self.teams[params.leader]
+        # Every other team, in scenario order: the existence proof asks for their best at every plan.
+        self._others = {
+            n: [t for t in self.teams.values() if t is not team] for n, team in self.teams.items()
+        }
         for name, team in self.teams.items():
             self.record_state(team, 0.0)
             for r in team.p.releases:
@@ -105,7 +109,7 @@ class Race:
         ``from_all_teams`` the best of every other team's."""
         if not team.p.catchup.from_all_teams:
             return self.leader.public_best
-        return max(t.public_best for t in self.teams.values() if t is not team)
+        return max([t.public_best for t in self._others[team.name]])
 
     def schedule_release(
         self, team: LLMTeam, t_days: float, capability: float, measured: float, compute_flop: float = math.nan
@@ -202,7 +206,7 @@ class Race:
             if n <= 0 or len(fixed) == 0:
                 return fixed[:0]
             return rng.choice(fixed, size=min(n, len(fixed)), replace=False)
-        others = [t for t in self.teams.values() if t is not team]
+        others = self._others[team.name]
         if kind == "hire":
             others = [others[int(rng.integers(len(others)))]]
         modes, weight = self._pool_lead(team, others)

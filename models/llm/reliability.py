@@ -9,14 +9,17 @@ written every Young-Daly interval ``tau = sqrt(2 * write * MTBF)``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
 
-@dataclass(frozen=True)
-class Interruptions:
-    """What interruptions cost one run (all times in days)."""
+class Interruptions(NamedTuple):
+    """What interruptions cost one run (all times in days).
+
+    A named tuple rather than a frozen dataclass: one is made per run, and a
+    frozen dataclass costs several times more to build.
+    """
 
     count: int
     restart_days: float  # down, restarting
@@ -49,7 +52,7 @@ def sample_interruptions(
         return Interruptions(n, 0.0, 0.0, 0.0)
     mtbf_h = 24.0 / (hazard_per_gpu_day * gpus)
     tau_h = math.sqrt(2.0 * write_hours * mtbf_h) if write_hours > 0 else 0.0
-    lost_h = float(rng.random(n).sum()) * tau_h if n else 0.0
+    lost_h = float(np.add.reduce(rng.random(n))) * tau_h if n else 0.0  # .sum() without its wrapper
     ckpt_days = days * (write_hours / tau_h) if tau_h > 0 else 0.0
     return Interruptions(n, n * restart_hours / 24.0, lost_h / 24.0, ckpt_days)
 

@@ -8,8 +8,10 @@ at the scenario's reference recipe, less what unfixed silent modes cost.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -26,7 +28,7 @@ DATA, INFRA, STABILITY, POST, EVAL = range(len(AREAS))
 VISIBLE = np.array([False, True, True, False, False])
 
 
-@dataclass
+@dataclass(slots=True)
 class Plan:
     """The next run a team plans: kind (``run`` or ``experiment``), level (log10 effective
     FLOP), GPUs, planned days, cluster slots, priority, estimated US$ and the days of
@@ -44,10 +46,10 @@ class Plan:
     flop: float  # physical training FLOP planned (GPU-days x FLOP/s x MFU)
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """How a run ended: the failing mode (-1 on success), days, US$, interruptions, the
-    hazards it faced, the team's maturity per area when it started and its queueing days.
+    hazards it faced, the team's evaluation maturity when it started and its queueing days.
     """
 
     cause: int  # failing mode, -1 on success
@@ -55,7 +57,7 @@ class Outcome:
     cost_usd: float
     interruptions: int
     hazards: np.ndarray  # hazards the run faced, modes with onset <= its level
-    maturity: np.ndarray  # per area, the share of hazard fixed when the run started
+    eval_maturity: float  # share of the evaluation area's hazard fixed when the run started
     wait_days: float  # queued for the cluster
 
 
@@ -66,10 +68,15 @@ class LLMTeam:
         self.name, self.p, self.world, self.cluster = name, p, world, cluster
         self.capacity, self.kh, self.rng, self.race = capacity, knowhow, rng, race
         self.budget = Budget(p.budget_usd_per_year)
-        self._onset = knowhow.modes.onset
-        self._silent = knowhow.modes.silent.astype(float)
+        modes = knowhow.modes
+        self._onset = modes.onset_list
+        self._silent = modes.silent.astype(float)
         self._fatal = 1.0 - self._silent
-        self._area = knowhow.modes.area
+        # Per mode, as Python lists: a run looks up one mode, and list items cost less than array items.
+        self._area_name = [AREAS[a] for a in modes.area.tolist()]
+        self._visible = VISIBLE[modes.area].tolist()
+        self._infra_of = math.nan  # infra maturity the interruption parameters below are for
+        self._interruption_params = (0.0, 0.0, 0.0)
         self.largest_run = p.largest_run
         self.internal_best = (
             p.internal_best if p.internal_best is not None else self.capability_of(p.largest_run)
@@ -161,27 +168,37 @@ class LLMTeam:
         """Run ``plan`` (a SimPy generator): draw the failing mode, stop early when the failure
         shows or in-run evaluation catches it, add interruptions; return the :class:`Outcome`.
         """
-        w, rel, p = self.world, self.race.params.reliability, self.p
+        w, p, rng = self.world, self.p, self.rng
         hazards = self.kh.exposed_hazards(plan.level, w.exposure_slope, w.exposure_cap)
-        cause = draw_failure(self.rng, hazards * self._fatal[: len(hazards)])
+        cause = draw_failure(rng, hazards * self._fatal[: len(hazards)])
         fraction = 1.0
-        if cause >= 0 and (VISIBLE[self._area[cause]] or self.rng.random() < p.fail_early):
-            fraction = self.rng.random()  # stopped when the failure shows
+        if cause >= 0 and (self._visible[cause] or rng.random() < p.fail_early):
+            fraction = rng.random()  # stopped when the failure shows
         train_days = plan.days * fraction
-        maturity = self.kh.maturity(self.largest_run)
-        infra = float(maturity[INFRA])
-        ints = sample_interruptions(
-            self.rng,
-            plan.gpus,
-            train_days,
-            maturity_lerp(rel.hazard_immature, rel.hazard_mature, infra),
-            maturity_lerp(rel.restart_hours_immature, rel.restart_hours_mature, infra),
-            maturity_lerp(rel.checkpoint_write_hours_immature, rel.checkpoint_write_hours_mature, infra),
-        )
+        kh, largest = self.kh, self.largest_run
+        hazard, restart, write = self.interruption_params(kh.area_maturity(largest, INFRA))
+        eval_maturity = kh.area_maturity(largest, EVAL)  # as the run starts: other slots may fix modes
+        ints = sample_interruptions(rng, plan.gpus, train_days, hazard, restart, write)
         duration = train_days + ints.extra_days
         yield env.timeout(duration)
         cost = plan.gpus * duration * self.cluster.cost_per_gpu_day
-        return Outcome(cause, duration, cost, ints.count, hazards, maturity, wait_days)
+        return Outcome(cause, duration, cost, ints.count, hazards, eval_maturity, wait_days)
+
+    def interruption_params(self, infra: float) -> tuple[float, float, float]:
+        """Interruptions per GPU-day, restart hours and checkpoint-write hours at infra maturity ``infra``.
+
+        Maturity changes with a fix or a month, not with every run: the three
+        interpolations are redone only when it has changed.
+        """
+        if infra != self._infra_of:
+            rel = self.race.params.reliability
+            self._infra_of = infra
+            self._interruption_params = (
+                maturity_lerp(rel.hazard_immature, rel.hazard_mature, infra),
+                maturity_lerp(rel.restart_hours_immature, rel.restart_hours_mature, infra),
+                maturity_lerp(rel.checkpoint_write_hours_immature, rel.checkpoint_write_hours_mature, infra),
+            )
+        return self._interruption_params
 
     # -- learning ---------------------------------------------------------------
     def confounders(self, hazards: np.ndarray, cause: int) -> float:
@@ -192,17 +209,22 @@ class LLMTeam:
         unfixed ones do. For a follower, the existence proof discounts the share
         of that hazard below the leader's public level.
         """
-        other = hazards.copy()
-        other[cause] = 0.0
-        total = float(other.sum())
-        if total <= 0.0:
-            return 0.0
-        n_eff = total * total / float(np.dot(other, other))
-        ep = self.p.catchup.existence_proof
-        if ep > 0 and (self.name != self.race.params.leader or self.p.catchup.from_all_teams):
-            k = int(np.searchsorted(self._onset, self.race.proof_level(self), side="right"))
-            n_eff *= 1.0 - ep * float(other[:k].sum()) / total  # other[:k] may be shorter: fine
-        return n_eff
+        # The other hazards are ``hazards`` with the cause's set to 0: done in place
+        # and undone before returning, which saves a copy per failure.
+        cause_hazard = hazards[cause]
+        hazards[cause] = 0.0
+        try:
+            total = float(np.add.reduce(hazards))  # hazards.sum() without its Python wrapper
+            if total <= 0.0:
+                return 0.0
+            n_eff = total * total / float(np.dot(hazards, hazards))
+            ep = self.p.catchup.existence_proof
+            if ep > 0 and (self.name != self.race.params.leader or self.p.catchup.from_all_teams):
+                k = bisect.bisect_right(self._onset, self.race.proof_level(self))
+                n_eff *= 1.0 - ep * float(np.add.reduce(hazards[:k])) / total  # [:k] may be all: fine
+            return n_eff
+        finally:
+            hazards[cause] = cause_hazard
 
     def try_fix(self, hazards: np.ndarray, mode: int) -> bool:
         """Try to identify ``mode`` (probability ``diagnosis / (1 + confounding x N)``, N the
@@ -223,21 +245,22 @@ class LLMTeam:
         identified, area, capability = False, "", math.nan
         if out.cause >= 0:
             identified = self.try_fix(out.hazards, out.cause)
-            area = AREAS[self._area[out.cause]]
+            area = self._area_name[out.cause]
             outcome = "failure"
         else:
             outcome = "success"
-            silent = out.hazards * self._silent[: len(out.hazards)]
-            loss = self.silent_loss(out.hazards)
+            hazards, silent_mask = out.hazards, self._silent[: len(out.hazards)]
+            silent = hazards * silent_mask
+            loss = w.silent_loss_per_hazard * float(np.dot(hazards, silent_mask))  # silent_loss(hazards)
             capability = plan.level - loss
             if plan.kind == "run" or plan.level > self.largest_run:
                 self.largest_run = max(self.largest_run, plan.level)
-            eval_maturity = float(out.maturity[EVAL])
-            if silent.sum() > 0 and self.rng.random() < w.notice_on_success * eval_maturity:
+            eval_maturity = out.eval_maturity
+            if np.add.reduce(silent) > 0 and self.rng.random() < w.notice_on_success * eval_maturity:
                 worst = draw_failure(self.rng, silent * 1e6)  # a mode in proportion to its cost
                 if worst >= 0:
                     identified = self.try_fix(out.hazards, worst)
-                    area = AREAS[self._area[worst]]
+                    area = self._area_name[worst]
             if (
                 plan.kind == "run"
                 and capability > self.internal_best
@@ -271,20 +294,15 @@ class LLMTeam:
 
 
 class Slot:
-    """One process's view of a team: its main run or one experiment line."""
+    """One process's view of a team: its main run or one experiment line.
+
+    Its methods are the team's, bound once (``plan`` with the slot's kind), so
+    a run costs no extra Python call per step of the iteration loop.
+    """
 
     def __init__(self, team: LLMTeam, kind: str):
         self.team, self.kind = team, kind
         self.name, self.budget = team.name, team.budget
-
-    def plan(self, t_days):
-        """The team's plan for this slot's kind of run (:meth:`LLMTeam.plan`)."""
-        return self.team.plan(t_days, self.kind)
-
-    def execute(self, env, plan, wait_days):
-        """Execute ``plan`` for the team (:meth:`LLMTeam.execute`)."""
-        return self.team.execute(env, plan, wait_days)
-
-    def learn(self, t_days, plan, outcome):
-        """Learn from the outcome for the team (:meth:`LLMTeam.learn`)."""
-        self.team.learn(t_days, plan, outcome)
+        self.plan = partial(team.plan, kind=kind)
+        self.execute = team.execute
+        self.learn = team.learn
