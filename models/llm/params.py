@@ -207,6 +207,13 @@ class Team(Strict):
     )
     public_best: float | None = Field(None, description="capability released by t=0; None: the internal best")
     open_weights: bool = Field(False, description="its releases are open weights others may distil")
+    in_flight_at_start: bool = Field(
+        False,
+        description=(
+            "its first main run began a uniform share of its length before t = 0: the race does "
+            "not start at the scenario's date, every lab is mid-iteration"
+        ),
+    )
     releases: list[Release] = []
     history: list[Release] = []
     experiments: Experiments = Experiments()

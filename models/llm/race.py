@@ -78,6 +78,8 @@ class Race:
                 streams.generator("team", name),
                 self,
             )
+            if tp.in_flight_at_start:  # its own stream: the team's other draws stay as they were
+                team.start_phase = float(streams.generator("start", name).random())
             self.teams[name] = team
         self.leader = self.teams[params.leader]
         # Every other team, in scenario order: the existence proof asks for their best at every plan.

@@ -84,6 +84,8 @@ class LLMTeam:
         self.public_best = p.public_best if p.public_best is not None else self.internal_best
         self.measured_best = self.public_best
         self.runs = 0
+        #: share of its first main run done before t = 0 (None: it starts at t = 0)
+        self.start_phase: float | None = None
 
     def silent_loss(self, hazards: np.ndarray) -> float:
         """OOM of capability the unfixed silent modes cost a run."""
@@ -161,6 +163,10 @@ class LLMTeam:
             * c.flops_per_gpu
             * c.hardware_growth_per_year ** (t_days / DAYS_PER_YEAR)
         )
+        if kind == "run" and self.start_phase is not None:
+            # A run in flight when the scenario starts: only its remaining days lie ahead
+            # (and cost money now); its level and compute are the whole run's.
+            days, self.start_phase = days * (1.0 - self.start_phase), None
         return Plan(kind, level, gpus, days, units, p.priority, gpus * days * c.cost_per_gpu_day, prep, flop)
 
     # -- a run ------------------------------------------------------------------
