@@ -28,7 +28,7 @@ class Budget:
     def delay(self, cost_usd: float, t: float) -> float:
         """Time to wait from ``t`` until ``cost_usd`` is affordable (both in the budget's unit)."""
         short = cost_usd - self.available(t)
-        if short <= 0:
+        if short <= 0 or self.usd_per_year is None:  # without a budget nothing is ever short
             return 0.0
         return self.unit.from_days(short / self.usd_per_year * DAYS_PER_YEAR)
 

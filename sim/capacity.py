@@ -75,7 +75,7 @@ class CapacityRequest(Put):
         self.due = due  # time the owner wants the work done by (critical ratio)
         self.work = work  # work left to the owner's goal, in time units (critical ratio)
         self.time = resource._env.now  # time of request
-        self.usage_since: float | None = None  # time of grant
+        self.usage_since: float = math.nan  # time of grant (NaN while waiting)
         self.held_up = 0.0  # repair time added to the current hold, not yet waited
         self.repair_until = -math.inf  # the unit it holds is under repair until then
         resource._seq += 1
@@ -161,6 +161,28 @@ class SharedCapacity(BaseResource):
 
     PutQueue = _KeyedQueue
 
+    # Declared here: requests and releases read them, and mypy cannot infer types across
+    # the mutual references of the resource and its events.
+    policy: str
+    shares: dict[str, float]
+    _sorted: bool
+    _seq: int
+    _in_use: int
+    _down_idle: int
+    _granted: int
+    _completed: int
+    _n_down: int
+    _breakdowns: int
+    _record_waits: bool
+    _t0: float
+    _t_down: float
+    _area_down: float
+    _sum_wait: float
+    _sum_in_system: float
+    _sum_cancelled_wait: float
+    _sum_hold: float
+    _sum_hold_units: float
+
     def __init__(
         self,
         env: simpy.Environment,
@@ -244,7 +266,7 @@ class SharedCapacity(BaseResource):
 
     # -- breakdowns --------------------------------------------------------------
 
-    def _break_down(self, repair: float, rng) -> None:
+    def _break_down(self, repair: float, rng) -> CapacityRequest | None:
         """One up unit fails now for ``repair`` time units; returns when it is chosen.
 
         Units are exchangeable, so the failing one is idle or busy in
@@ -420,7 +442,7 @@ class Breakdowns:
         if not (mttf > 0 and mttr > 0):
             raise ValueError(f"mttf and mttr must be > 0, got mttf={mttf!r}, mttr={mttr!r}")
         self.env, self.capacity, self.mttf, self.mttr, self.rng = env, capacity, mttf, mttr, rng
-        self.processes = [env.process(self._unit()) for _ in range(capacity.capacity)]
+        self.processes = [env.process(self._unit()) for _ in range(int(capacity.capacity))]
 
     def _unit(self):
         env, cap, rng = self.env, self.capacity, self.rng

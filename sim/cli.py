@@ -17,6 +17,7 @@ import json
 import math
 import os
 import sys
+from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
@@ -163,23 +164,25 @@ def _options(args, out: Path | None = None, resume: bool = False, **extra) -> Ru
     )
 
 
-def _out_resume(args, default: Path) -> tuple[Path, bool]:
+def _out_resume(args, default: Callable[[], Path]) -> tuple[Path, bool]:
+    """The output folder (``--out``, ``--resume``, or ``default()``) and whether to resume."""
     if args.resume and args.out and Path(args.out) != Path(args.resume):
         raise ScenarioError(
             f"--out: {shown(args.out)} differs from --resume {shown(args.resume)}; give one of them"
         )
     if args.resume:
         return Path(args.resume), True
-    return (Path(args.out) if args.out else default), False
+    return (Path(args.out) if args.out else default()), False
 
 
 def cmd_run(args) -> int:
     """Run replications into a result store, print the headline table, draw the plots."""
     reps = _reps(args.reps)
     sets = parse_sets(args.set)
-    out, resume = _out_resume(args, None)
-    if out is None:
-        out = output_folder.default_out(runner.resolve(args.scenario, overrides=sets).name)
+    out, resume = _out_resume(
+        args, lambda: output_folder.default_out(runner.resolve(args.scenario, overrides=sets).name)
+    )
+    if not resume:
         args.out = str(out)  # named in the hint if the run is interrupted
     done = runner.run_scenario(
         args.scenario,
@@ -202,7 +205,7 @@ def cmd_sweep(args) -> int:
     from . import sweep
 
     base_name = runner.resolve(args.scenario, overrides=parse_sets(args.set)).name
-    out, resume = _out_resume(args, output_folder.default_out(base_name, "-sweep"))
+    out, resume = _out_resume(args, lambda: output_folder.default_out(base_name, "-sweep"))
     args.out = args.out or (None if resume else str(out))  # named in the hint if interrupted
     res = sweep.run_sweep(
         args.scenario,
@@ -262,7 +265,7 @@ def cmd_sensitivity(args) -> int:
     from . import sensitivity
 
     base_name = runner.resolve(args.scenario, overrides=parse_sets(args.set)).name
-    out, resume = _out_resume(args, output_folder.default_out(base_name, "-sensitivity"))
+    out, resume = _out_resume(args, lambda: output_folder.default_out(base_name, "-sensitivity"))
     args.out = args.out or (None if resume else str(out))  # named in the hint if interrupted
     res = sensitivity.run_sensitivity(
         args.scenario,

@@ -82,7 +82,7 @@ class LocalExecutor:
             raise ScenarioError(f"workers: {workers!r} is not allowed: must be an integer >= 1")
         self.workers = workers
         self._in_flight = in_flight
-        self._pool = None
+        self._pool: ProcessPoolExecutor | None = None
         #: workers see this machine's files, so they can write store parts themselves
         self.shared_fs = True
 
@@ -114,8 +114,10 @@ class LocalExecutor:
             return
         if self._pool is None:
             self._start(len(jobs))
+        pool = self._pool
+        assert pool is not None  # _start made it
         yield from _bounded(
-            lambda job: self._pool.submit(fn, job),
+            lambda job: pool.submit(fn, job),
             jobs,
             self._in_flight or 2 * self._size,
             lambda pending: wait(pending, return_when=FIRST_COMPLETED)[0],
@@ -182,8 +184,8 @@ class DaskExecutor:
             self.cluster.close()
             self.cluster = None
 
-    def _n_workers(self) -> int:
-        return max(1, len(self.client.scheduler_info().get("workers", {})))
+    def _n_workers(self, client) -> int:
+        return max(1, len(client.scheduler_info().get("workers", {})))
 
     def imap(self, fn: Callable, jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
         """Yield ``(index, fn(jobs[index]))`` as jobs finish (any order)."""
@@ -191,12 +193,14 @@ class DaskExecutor:
 
         if self.client is None:
             self.__enter__()
+        client = self.client
+        assert client is not None  # __enter__ connected it
         # more queued than locally: a Dask round trip (scheduler, worker, result)
         # is slower, and a worker must not idle waiting for its next job
-        in_flight = self._in_flight or 4 * self._n_workers()
+        in_flight = self._in_flight or 4 * self._n_workers(client)
         # pure=False: two jobs with equal arguments are still two computations
         yield from _bounded(
-            lambda job: self.client.submit(fn, job, pure=False),
+            lambda job: client.submit(fn, job, pure=False),
             jobs,
             in_flight,
             lambda pending: dwait(list(pending), return_when="FIRST_COMPLETED").done,

@@ -50,6 +50,8 @@ def scenario_dirs() -> list[Path]:
     dirs = []
     for ep in _entry_points("rdgap.scenarios"):
         mod = import_module(ep.value)
+        if mod.__file__ is None:  # a namespace package has no folder of its own to look in
+            continue
         dirs.append(Path(mod.__file__).parent)
     return dirs
 

@@ -252,7 +252,7 @@ def execute(
                 hi,
                 keep_tables,
                 options.at_year,
-                (str(store.path / "parts"), part_key(p, lo)) if here else None,
+                (str(store.path / "parts"), part_key(p, lo)) if here and store is not None else None,
             )
             for p, lo, hi in todo
         ]

@@ -53,8 +53,8 @@ def per_area(name: str, areas, module: str, upper: float | None = None) -> type[
     """
     areas = tuple(areas)
     fields = {a: (float, Field(0.0, ge=0, le=upper)) for a in areas}
-    section = create_model(name, __base__=Strict, __module__=module, **fields)
-    section.array = lambda self: [getattr(self, a) for a in areas]
+    section: Any = create_model(name, __base__=Strict, __module__=module, **fields)  # type: ignore[call-overload]
+    setattr(section, "array", lambda self: [getattr(self, a) for a in areas])  # noqa: B010 (mypy: dynamic)
     return section
 
 
@@ -207,7 +207,7 @@ def resolve_base(data: dict, seen: tuple = (), folder: Path | None = None) -> di
     base = resolve_base(read_toml(path), seen + (name,), path.parent)
     for key in replace:
         *parents, last = key.split(".")
-        node = base
+        node: Any = base
         for part in parents:
             node = node.get(part) if isinstance(node, dict) else None
         if not isinstance(node, dict) or last not in node:

@@ -74,7 +74,7 @@ class Vary:
         from lo to hi inclusive (integers when both bounds are). A range without ``n``
         is a :class:`~sim.scenario.ScenarioError`.
         """
-        if not self.is_range:
+        if self.values is not None:  # a list, not a range
             return list(self.values)
         if self.n is None:
             raise ScenarioError(
@@ -85,7 +85,7 @@ class Vary:
 
     def scale(self, u: np.ndarray) -> list:
         """Map unit values to the parameter (a range linearly, a list by index)."""
-        if not self.is_range:
+        if self.values is not None:  # a list, not a range
             idx = np.minimum((np.asarray(u) * len(self.values)).astype(int), len(self.values) - 1)
             return [self.values[i] for i in idx]
         vals = self.lo + np.asarray(u, dtype=float) * (self.hi - self.lo)
@@ -176,7 +176,7 @@ def design_points(
             raise ScenarioError(
                 f"samples: {samples!r} is not allowed with --design grid (it sets the lhs size)"
             )
-        sizes = [len(v.values) if not v.is_range else (v.n or 1) for v in varies]
+        sizes = [len(v.values) if v.values is not None else (v.n or 1) for v in varies]
         if math.prod(sizes) > MAX_POINTS:
             raise ScenarioError(
                 f"vary: the grid has {' x '.join(map(str, sizes))} = {math.prod(sizes)} points; "

@@ -15,6 +15,8 @@ escape sequence in a scenario cannot flood or repaint the terminal.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -86,11 +88,11 @@ def check_label(what: str, name) -> None:
         )
 
 
-def _loc(err: dict) -> str:
+def _loc(err: Mapping[str, Any]) -> str:
     return _escape(".".join(str(x) for x in err["loc"]))
 
 
-def _describe(err: dict) -> str:
+def _describe(err: Mapping[str, Any]) -> str:
     loc = _loc(err)
     if not loc:  # a check across fields: its message names them
         return err["msg"].removeprefix("Value error, ")
