@@ -10,6 +10,8 @@ import pytest
 import sim
 
 
+pytestmark = pytest.mark.slow  # fab runs of half a year
+
 @pytest.fixture(scope="module")
 def race():
     # Half a year: each team finishes ~20 experimental lots of 25 wafers per replication.

@@ -116,6 +116,7 @@ def erlang_c_wq(c, lam, mu=1.0):
     return tail / (sum(a**k / math.factorial(k) for k in range(c)) + tail) / (c * mu - lam)
 
 
+@pytest.mark.slow
 def test_mm1_tool_wait_and_littles_law():
     runs = _replicate(tools=1, ca2=1.0, cs2=1.0, n=1_500_000, warm=20_000.0)
     wq = np.mean([r["wq"] for r in runs])
@@ -127,6 +128,7 @@ def test_mm1_tool_wait_and_littles_law():
         assert r["L"] == pytest.approx(r["lam_hat"] * r["W"], rel=0.01)
 
 
+@pytest.mark.slow
 def test_tool_group_of_four_matches_erlang_c():
     expected = erlang_c_wq(4, 3.6)
     assert expected == pytest.approx(1.9694, abs=1e-3)
@@ -135,6 +137,7 @@ def test_tool_group_of_four_matches_erlang_c():
     assert np.mean([r["wq"] for r in runs]) == pytest.approx(1.969, rel=0.05)
 
 
+@pytest.mark.slow
 def test_gg1_gamma_tool_wait_matches_kingman():
     runs = _replicate(tools=1, ca2=1.0, cs2=0.25, n=400_000, warm=20_000.0)
     # Kingman ((1 + 0.25) / 2) * 9 = 5.625 (exact here: Poisson arrivals); long simulation 5.62.
@@ -142,6 +145,7 @@ def test_gg1_gamma_tool_wait_matches_kingman():
     assert np.mean([r["wq"] for r in runs]) == pytest.approx(5.62, rel=0.05)
 
 
+@pytest.mark.slow
 def test_breakdowns_give_availability_mttf_over_mttf_plus_mttr():
     # Five 60-minute tools, MTTF one week, MTTR 8 h (anchors B), kept saturated for 4 years.
     env = simpy.Environment()
@@ -220,6 +224,7 @@ def compounding_run(loss: float, lots: int = 400, steps: int = 1000):
 @pytest.mark.parametrize(
     "loss, expected, cost_musd", [(1e-4, 0.9048, 1.11), (2.40e-3, 0.0905, 11.1), (4.69e-3, 0.00905, 111.0)]
 )
+@pytest.mark.slow
 def test_line_yield_compounds_over_1000_steps(loss, expected, cost_musd):
     ev = compounding_run(loss)
     wafers = WAFERS_PER_LOT * len(ev)
@@ -293,11 +298,13 @@ def learning_slope(diagnosis: float, lots: int = 1024) -> float:
     return -np.polyfit(np.log(st["lots_done"]), np.log(st["per_step_loss"]), 1)[0]
 
 
+@pytest.mark.slow
 def test_yield_learning_emerges_from_failure_analysis():
     # Semiconductors' 20% learning rate is b = 0.32 (anchors B); the band allows for the
     # world's draw and the curvature of a lognormal mode population.
     assert 0.15 <= learning_slope(0.5) <= 0.5
 
 
+@pytest.mark.slow
 def test_no_diagnosis_no_yield_learning():
     assert abs(learning_slope(0.0)) < 0.05

@@ -108,6 +108,7 @@ def test_deterministic_single_server_departures():
     assert departures == [5, 10, 15, 20, 25, 35, 40, 45, 65]  # exact: integer times
 
 
+@pytest.mark.slow
 def test_mm1_wait_and_littles_law():
     rho = 0.9
     runs = _replicate(servers=1, lam=rho, ca2=1.0, cs2=1.0, n=1_500_000, warm=20_000.0)
@@ -120,6 +121,7 @@ def test_mm1_wait_and_littles_law():
         assert r["L"] == pytest.approx(r["lam_hat"] * r["W"], rel=0.01)
 
 
+@pytest.mark.slow
 def test_mm4_wait_matches_erlang_c():
     c, rho = 4, 0.9
     expected = erlang_c_wq(c, rho * c)
@@ -130,6 +132,7 @@ def test_mm4_wait_matches_erlang_c():
     assert wq == pytest.approx(expected, rel=0.05)
 
 
+@pytest.mark.slow
 def test_gg1_gamma_wait():
     rho, ca2, cs2 = 0.9, 1.0, 0.25
     # With ca2 = 1 the gamma interarrivals are exponential, so Pollaczek-Khinchine (= Kingman

@@ -10,6 +10,8 @@ import pytest
 import sim
 from sim.gap import DAYS_PER_MONTH, window_mean
 
+pytestmark = pytest.mark.slow  # 100 replications per claim scenario
+
 REPS, SEED = 100, 20221130
 
 
