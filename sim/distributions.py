@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -271,3 +271,14 @@ def parse_distribution(raw: Any, key: str, context: str = "priors"):
         return _ADAPTER.validate_python(dict(raw))
     except ValidationError as exc:
         raise ScenarioError(f"{context}: {describe_distribution_error(key, raw, exc)}") from None
+
+
+def spec_leaves(data: Mapping, prefix: str = "") -> Iterator[tuple[str, Any]]:
+    """(dotted key, spec) pairs: a table with ``dist``, or any non-table, is a leaf."""
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value and "dist" not in value:
+            if all(isinstance(v, Mapping) for v in value.values()):
+                yield from spec_leaves(value, dotted + ".")
+                continue
+        yield dotted, value

@@ -21,14 +21,13 @@ the scenario does not have, an unknown distribution, reversed bounds) is one
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from .distributions import Distribution, parse_distribution
+from .distributions import Distribution, parse_distribution, spec_leaves
 from .validation import ScenarioError, Strict, _describe
 
 if sys.version_info >= (3, 11):
@@ -108,17 +107,6 @@ class Priors:
         return list(self.params)
 
 
-def _leaves(data: Mapping, prefix: str = "") -> Iterator[tuple[str, Any]]:
-    """(dotted key, spec) pairs: a table with ``dist``, or any non-table, is a leaf."""
-    for key, value in data.items():
-        dotted = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value and "dist" not in value:
-            if all(isinstance(v, Mapping) for v in value.values()):
-                yield from _leaves(value, dotted + ".")
-                continue
-        yield dotted, value
-
-
 def parse_priors(data: Mapping, known_key: Callable[[str], bool], source: str = "<data>") -> Priors:
     """Priors from raw data (a parsed TOML file); see :func:`load_priors`."""
     settings = AbcSettings()
@@ -140,7 +128,7 @@ def parse_priors(data: Mapping, known_key: Callable[[str], bool], source: str = 
                 sep = "." if err["loc"] else ": "  # a check across settings has no field
                 raise ScenarioError(f"priors: abc{sep}{_describe(err)}") from None
             continue
-        for dotted, spec in _leaves({key: value}):
+        for dotted, spec in spec_leaves({key: value}):
             if not known_key(dotted):
                 raise ScenarioError(
                     f"priors: {dotted}: unknown parameter key; it is not a number in the scenario "

@@ -30,7 +30,7 @@ import pandas as pd
 from pydantic import PrivateAttr, RootModel, model_validator
 from pydantic_core import PydanticCustomError
 
-from .distributions import Distribution, parse_distribution
+from .distributions import Distribution, parse_distribution, spec_leaves
 from .knowhow import pick_in_proportion
 from .streams import Streams
 from .validation import ScenarioError
@@ -65,7 +65,7 @@ class UncertainSpec(RootModel[dict[str, Distribution | str]]):
                 "uncertain_table", "a table of dotted key = distribution, or posterior = FILE"
             )
         out: dict[str, Any] = {}
-        for key, value in _flatten(data):
+        for key, value in spec_leaves(data):
             if key == POSTERIOR_KEY:
                 if not isinstance(value, str) or not value:
                     raise ValueError(f"posterior: {value!r} is not allowed: a parquet file name")
@@ -118,17 +118,6 @@ class UncertainSpec(RootModel[dict[str, Distribution | str]]):
         if self.posterior is not None and self._particles is None:
             self._particles = load_posterior(Path(self.posterior))
         return self._particles
-
-
-def _flatten(data: Mapping, prefix: str = ""):
-    # ``[uncertain.world]`` nests in TOML; a table without "dist" is a section, not a spec
-    for key, value in data.items():
-        dotted = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value and "dist" not in value:
-            if all(isinstance(v, Mapping) for v in value.values()):
-                yield from _flatten(value, dotted + ".")
-                continue
-        yield dotted, value
 
 
 def parse_uncertain(data: Any, base_dir: str | Path | None = None) -> UncertainSpec:

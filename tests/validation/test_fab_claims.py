@@ -9,8 +9,8 @@ import pytest
 
 import sim
 
-
 pytestmark = pytest.mark.slow  # fab runs of half a year
+
 
 @pytest.fixture(scope="module")
 def race():

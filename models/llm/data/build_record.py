@@ -42,6 +42,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from models.llm.record import COLUMNS  # the record's columns, declared once
+
 CUTOFF = "2024-12-31"
 
 HEADER = """\
@@ -77,18 +79,6 @@ HEADER = """\
 #                          BENCH '<system>', then " | column: citation" for values from elsewhere
 """
 
-COLUMNS = [
-    "date",
-    "lab",
-    "model",
-    "open_weights",
-    "training_compute_flop",
-    "compute_confidence",
-    "mmlu",
-    "arena_elo",
-    "eci",
-    "source",
-]
 
 CONFIDENCE = {
     "confident": "confident",
