@@ -20,7 +20,7 @@ the scenario does not have, an unknown distribution, reversed bounds) is one
 
 from __future__ import annotations
 
-import sys
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,11 +29,6 @@ from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from .distributions import Distribution, parse_distribution, spec_leaves
 from .validation import ScenarioError, Strict, _describe
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 __all__ = ["AbcSettings", "Priors", "load_priors", "parse_priors", "scenario_keys"]
 

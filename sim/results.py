@@ -127,7 +127,7 @@ class Results:
             "kind": "saved",
             "spec": {"scenario": self.summary.get("scenario")},
             "version": package_version(),
-            "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "sessions": 1,
             "complete": True,
             "parts": {},

@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import os
-import sys
+import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -28,11 +28,6 @@ from pydantic import BaseModel, Field, ValidationError, create_model, field_vali
 from . import registry
 from .uncertain import UncertainSpec
 from .validation import ScenarioError, Strict, check_label, describe_error, shown, shown_path
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 #: Replications a run may ask for (a job list is built before anything runs).
 MAX_REPS = 1_000_000

@@ -267,7 +267,7 @@ class Store:
                 "kind": kind,
                 "spec": spec,
                 "version": version,
-                "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+                "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "sessions": 1,
                 "complete": False,
                 "parts": {},
