@@ -142,9 +142,8 @@ def history_markdown(numbers, prior, post, on_top, behind, table) -> str:
         "",
         "- *Runs in flight at the start* (`teams.*.in_flight_at_start`): every lab's first run began a",
         "  uniform share of its length before 2022-11-30, because the race did not start with ChatGPT.",
-        "  Without it, no replication lets a follower reach GPT-3.5 level as early as PaLM 2 did (5.3",
-        "  months): the first posterior, fitted without it, covered 92% with that one check missed; with",
-        "  the final posterior and the switch off, the coverage is "
+        "  Without it a follower cannot reach GPT-3.5 level as early as PaLM 2 did (5.3 months): with the",
+        "  posterior and the switch off, the coverage is "
         f"{numbers['coverage_without_in_flight']:.0%}"
         + (
             f" (missed: {', '.join(numbers['misses_without_in_flight'])})."
