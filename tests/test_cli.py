@@ -20,7 +20,7 @@ def sim(*args, cwd=None):
 @pytest.fixture(scope="module")
 def tiny_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("run") / "out"
-    return sim("run", *TINY, "--out", str(out)), out
+    return sim("run", "chatgpt_race", *TINY, "--out", str(out)), out
 
 
 def test_run_exits_zero(tiny_run):
@@ -54,7 +54,7 @@ def test_run_prints_output_folder(tiny_run):
 
 
 def test_run_no_plots_writes_no_png(tmp_path):
-    assert main(["run", *TINY, "--no-plots", "--out", str(tmp_path)]) == 0
+    assert main(["run", "chatgpt_race", *TINY, "--no-plots", "--out", str(tmp_path)]) == 0
     assert (tmp_path / "summary.json").is_file()
     assert not list(tmp_path.glob("*.png"))
 
@@ -64,6 +64,7 @@ def test_run_applies_set_and_seed(tmp_path):
         main(
             [
                 "run",
+                "chatgpt_race",
                 *TINY,
                 "--no-plots",
                 "--seed",
@@ -81,10 +82,12 @@ def test_run_applies_set_and_seed(tmp_path):
     assert summary["params"]["teams"]["leader"]["diagnosis"] == 0.5
 
 
-def test_run_default_out_is_results_scenario_name(tmp_path, monkeypatch, capsys):
+def test_run_without_a_scenario_runs_the_default_into_results_its_name(tmp_path, monkeypatch, capsys):
+    from sim.registry import default_scenario
+
     monkeypatch.chdir(tmp_path)
     assert main(["run", *TINY, "--no-plots"]) == 0
-    assert (tmp_path / "results" / "chatgpt_race" / "summary.json").is_file()
+    assert (tmp_path / "results" / default_scenario() / "summary.json").is_file()
 
 
 def test_list_prints_chatgpt_race():
@@ -118,11 +121,11 @@ def broken_toml(tmp_path):
 
 BAD = {
     "unknown_scenario": (["run", "nosuchscenario"], ["scenario", "nosuchscenario"]),
-    "unknown_key": (["run", "--set", "teams.leader.nosuchkey=1"], ["teams.leader.nosuchkey", "1"]),
+    "unknown_key": (["run", "chatgpt_race", "--set", "teams.leader.nosuchkey=1"], ["teams.leader.nosuchkey", "1"]),
     "wrong_type": (["run", "--set", "run.reps=abc"], ["run.reps", "abc"]),
     "negative_capacity": (["run", "--set", "clusters.openai.gpus=-5"], ["clusters.openai.gpus", "-5"]),
     "probability_above_one": (
-        ["run", "--set", "teams.leader.diagnosis=1.5"],
+        ["run", "chatgpt_race", "--set", "teams.leader.diagnosis=1.5"],
         ["teams.leader.diagnosis", "1.5"],
     ),
     "reps_zero": (["run", "--reps", "0"], ["--reps", "0"]),
