@@ -21,9 +21,7 @@ from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-import pandas as pd
-
-from . import headline, output_folder, runner
+from . import output_folder
 from .options import RunOptions
 from .scenario import ScenarioError, list_scenarios, parse_value
 from .validation import one_line, shown, shown_path
@@ -102,6 +100,8 @@ def format_summary(summary: dict) -> str:
     """A short text table: per follower, months behind at start and end (median
     [5%, 95%] across reps), the headline metric (mean [95% CI]) and the share of
     reps whose gap widened [95% CI]."""
+    import pandas as pd
+
     head = pd.DataFrame(summary["followers"])
     hl = summary.get("headline") or {}
     window = f"months {hl.get('start_month', 0):g}-{hl.get('end_month', 0):g}"
@@ -177,6 +177,8 @@ def _out_resume(args, default: Callable[[], Path]) -> tuple[Path, bool]:
 
 def cmd_run(args) -> int:
     """Run replications into a result store, print the headline table, draw the plots."""
+    from . import runner  # here, not at import: `python -m sim list` needs no pandas or SimPy
+
     reps = _reps(args.reps)
     sets = parse_sets(args.set)
     out, resume = _out_resume(
@@ -202,7 +204,10 @@ def cmd_run(args) -> int:
 
 def cmd_sweep(args) -> int:
     """Run a sweep into a store; print the per-point summary."""
-    from . import sweep
+    from . import (
+        runner,  # here, not at import: `python -m sim list` needs no pandas or SimPy
+        sweep,
+    )
 
     base_name = runner.resolve(args.scenario, overrides=parse_sets(args.set)).name
     out, resume = _out_resume(args, lambda: output_folder.default_out(base_name, "-sweep"))
@@ -262,7 +267,10 @@ def cmd_compare(args) -> int:
 
 def cmd_sensitivity(args) -> int:
     """One-at-a-time tornado and Sobol indices of a follower's headline metric."""
-    from . import sensitivity
+    from . import (
+        runner,  # here, not at import: `python -m sim list` needs no pandas or SimPy
+        sensitivity,
+    )
 
     base_name = runner.resolve(args.scenario, overrides=parse_sets(args.set)).name
     out, resume = _out_resume(args, lambda: output_folder.default_out(base_name, "-sensitivity"))
@@ -414,6 +422,8 @@ def cmd_calibrate(args) -> int:
 
 def cmd_show(args) -> int:
     """Print the fully resolved, validated parameters as JSON."""
+    from . import runner  # here, not at import: `python -m sim list` needs no pandas or SimPy
+
     params = runner.resolve(args.scenario, overrides=parse_sets(args.set))
     print(json.dumps(params.model_dump(mode="json"), indent=2))
     return 0
@@ -444,7 +454,7 @@ def _add_common(p, reps_help: str, store: bool = True) -> None:
     p.add_argument(
         "--at-year",
         type=float,
-        default=headline.DEFAULT_AT_YEAR,
+        default=RunOptions().at_year,
         help="headline metric: months behind, mean over the 6 months before this year (default 5)",
     )
     p.add_argument("--out", help="output folder")

@@ -28,7 +28,6 @@ from collections.abc import Iterator, Mapping
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import scipy.stats as st
 from pydantic import Field, TypeAdapter, ValidationError, model_validator
 
 from .validation import ScenarioError, Strict
@@ -59,7 +58,10 @@ def _ordered(lo: float, hi: float) -> None:
 
 @functools.lru_cache(maxsize=256)
 def _frozen(name: str, kwargs: tuple):
-    # making a frozen scipy distribution costs ~0.3 ms: more than a draw
+    # making a frozen scipy distribution costs ~0.3 ms: more than a draw; scipy.stats itself
+    # loads here, not at import (a second of start-up every command would pay)
+    import scipy.stats as st
+
     return getattr(st, name)(**dict(kwargs))
 
 
@@ -150,7 +152,8 @@ class Normal(_Base):
         if self.lo is not None or self.hi is not None:
             a, b = self._standard_bounds()
             # bounds far out in one tail leave no mass: scipy would return NaNs
-            if not st.norm.cdf(b) - st.norm.cdf(a) > 1e-12:
+            norm = _frozen("norm", ())
+            if not norm.cdf(b) - norm.cdf(a) > 1e-12:
                 raise ValueError(
                     f"bounds [{self.lo}, {self.hi}] are not allowed: they hold no probability "
                     f"of normal(mean={self.mean}, sd={self.sd})"

@@ -127,6 +127,7 @@ def test_two_worker_processes_give_the_one_worker_posterior(small_one_worker):
     assert_same_posterior(small_one_worker, two)
 
 
+@pytest.mark.slow
 def test_a_dask_cluster_gives_the_one_worker_posterior(small_one_worker):
     with DaskExecutor("local", workers=2, processes=True) as ex:
         on_dask = calibrate(two_parameter_model, TWO_OBSERVED, TWO_PRIORS, seed=7, executor=ex, **SMALL)

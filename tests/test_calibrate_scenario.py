@@ -31,6 +31,7 @@ def write_priors(path, body):
     return path
 
 
+@pytest.mark.slow
 def test_calibration_finds_the_known_skill_inside_its_90_percent_interval(toy_record, tmp_path):
     priors = write_priors(tmp_path / "p.toml", '["teams.slow.skill"]\ndist = "uniform"\nlo = 0.0\nhi = 1.0')
     cal = calibrate_scenario(toy_record, priors, seed=4, options=QUIET)

@@ -33,6 +33,7 @@ def test_two_local_workers_give_identical_tables(one_worker):
     assert_same(one_worker, sim.run("chatgpt_race", options=opts(workers=2), **KW))
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_identical_tables(one_worker):
     # Two worker *processes* as a user would get from --dask local; the cluster
     # is closed by the context manager even if the run fails.

@@ -87,6 +87,7 @@ def test_workers_exit_within_a_few_polls_of_their_parents_death(killed):
     assert waited < 20 * PARENT_POLL_SECONDS + 2  # generous: the machine is shared
 
 
+@pytest.mark.slow
 def test_the_killed_runs_store_resumes_to_an_uninterrupted_runs_tables(killed, tmp_path):
     from sim.cli import main
 

@@ -69,11 +69,13 @@ def killed_and_resumed(tmp_path_factory):
     return out, full, before, mtimes
 
 
+@pytest.mark.slow
 def test_kill_left_some_but_not_all_parts(killed_and_resumed):
     _, _, before, _ = killed_and_resumed
     assert 2 <= len(before) < N_PARTS, "the sweep finished before the kill: make it longer"
 
 
+@pytest.mark.slow
 def test_resumed_sweep_equals_uninterrupted_run(killed_and_resumed):
     out, full, _, _ = killed_and_resumed
     pd.testing.assert_frame_equal(
@@ -85,6 +87,7 @@ def test_resumed_sweep_equals_uninterrupted_run(killed_and_resumed):
             pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
 
 
+@pytest.mark.slow
 def test_resume_did_not_recompute_finished_parts(killed_and_resumed):
     out, _, before, mtimes = killed_and_resumed
     after = parts_done(out)
@@ -106,6 +109,7 @@ def test_ctrl_c_exits_130_and_leaves_a_readable_store(tmp_path):
     assert len(res.metrics) == 2 * sum(e["hi"] - e["lo"] for e in done.values())  # 2 followers per rep
 
 
+@pytest.mark.slow
 def test_resume_with_other_settings_exits_2(killed_and_resumed, capsys):
     out, *_ = killed_and_resumed
     assert main([*SWEEP[:-4], "--seed", "9", "--quiet", "--no-plots", "--resume", str(out)]) == 2
