@@ -121,7 +121,10 @@ def broken_toml(tmp_path):
 
 BAD = {
     "unknown_scenario": (["run", "nosuchscenario"], ["scenario", "nosuchscenario"]),
-    "unknown_key": (["run", "chatgpt_race", "--set", "teams.leader.nosuchkey=1"], ["teams.leader.nosuchkey", "1"]),
+    "unknown_key": (
+        ["run", "chatgpt_race", "--set", "teams.leader.nosuchkey=1"],
+        ["teams.leader.nosuchkey", "1"],
+    ),
     "wrong_type": (["run", "--set", "run.reps=abc"], ["run.reps", "abc"]),
     "negative_capacity": (["run", "--set", "clusters.openai.gpus=-5"], ["clusters.openai.gpus", "-5"]),
     "probability_above_one": (
