@@ -127,7 +127,11 @@ def format_summary(summary: dict) -> str:
         f"{summary['scenario']}: months behind {leader!r}, median [5%, 95%] "
         f"over {summary['reps']} reps, at the start and after {years:g} year(s)"
     )
-    out = [title, *lines]
+    out = (
+        [title, *lines]
+        if len(head)
+        else [f"{summary['scenario']}: {summary['reps']} reps; no followers of {leader!r}"]
+    )
     stop = summary.get("stopping")
     if stop:
         rel = ", ".join(f"{k} {v:.1%}" for k, v in stop["relative_half_width"].items())
@@ -197,9 +201,23 @@ def cmd_run(args) -> int:
     )
     _notes(done.notes)
     print(format_summary(done.summary))
+    _model_report(done.summary["model"], out)
     files = sorted(p.name for p in out.iterdir() if p.is_file())
     print(f"\nwrote {out}/: {', '.join(files)}")
     return 0
+
+
+def _model_report(model_name: str, out: Path) -> None:
+    """Print the model's own report of a finished run (:meth:`sim.Model.report`), if it has one."""
+    from . import registry
+    from .model import Model
+    from .results import load_results
+
+    model = registry.get_model(model_name)
+    if type(model).report is not Model.report:  # reading the tables back costs: only if asked for
+        text = model.report(load_results(out))
+        if text:
+            print("\n" + text)
 
 
 def cmd_sweep(args) -> int:

@@ -70,6 +70,9 @@ def headline_label(years: float, at_year: float = DEFAULT_AT_YEAR) -> str:
     return f"months behind, mean over months {lo:g}-{hi:g}"
 
 
+_EMPTY_DTYPES = {"rep": "int64", "follower": object, "widened": bool}
+
+
 def rep_metrics(
     gap: pd.DataFrame,
     years: float,
@@ -88,9 +91,14 @@ def rep_metrics(
     Small (reps x followers rows): this is what the parent process keeps while
     the big tables stream to disk.
     """
+    key = ["rep", "follower"]
+    if gap.empty:  # a leader-only run (e.g. a production fab with no R&D team): no followers
+        cols = METRIC_COLUMNS + (
+            ["share_on_top", "leader_share_on_top", "top_team_changes"] if frontier is not None else []
+        )
+        return pd.DataFrame({c: pd.Series(dtype=_EMPTY_DTYPES.get(c, float)) for c in cols})
     t = gap["t_days"].to_numpy(dtype=float)
     t0, t1 = np.nanmin(t), np.nanmax(t)
-    key = ["rep", "follower"]
 
     def at(tt, name):
         g = gap.loc[gap["t_days"] == tt, key + ["months_behind"]]

@@ -16,8 +16,10 @@ The engine (:mod:`sim`) knows no domain. A model is a subclass of
   :class:`SimOutput`;
 * ``example()``: a scenario of a few seconds, which the contract test runs;
 
-and may add ``levers(params)`` (sliders for :func:`sim.explore`) and
-``figures(results)`` (its own plots, written by ``run``).
+and may add ``levers(params)`` (sliders for :func:`sim.explore`),
+``figures(results)`` (its own plots, written by ``run``), ``report(results)`` (text
+the command line prints after a run), ``sweep_figures(result, table)`` (plots of a
+sweep) and ``backtest(params)`` (the record a scenario stands beside).
 
 A model registers under the ``rdgap.models`` entry-point group (or with
 :func:`sim.registry.register_model`); registration checks it against this
@@ -116,6 +118,20 @@ class Model(abc.ABC):
 
     def figures(self, results) -> dict[str, Any]:
         """The model's own figures of a run, ``{file name: matplotlib Figure}``."""
+        return {}
+
+    def report(self, results) -> str:
+        """Text the command line prints after a run's summary (e.g. a fit to published
+        figures); "" for none. ``results`` is a :class:`sim.results.Results`."""
+        return ""
+
+    def sweep_figures(self, result: dict, table) -> dict[str, Any]:
+        """The model's own figures of a sweep (e.g. an operating curve), ``{file name: Figure}``.
+
+        ``result`` is what :func:`sim.sweep.sweep` returns (``points``, ``keys``, ...);
+        ``table(name)`` reads one of the model's tables over every point (a ``point``
+        column first). Called only when the sweep kept its tables.
+        """
         return {}
 
     def backtest(self, params):

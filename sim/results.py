@@ -290,7 +290,7 @@ def _load_store(store, point: int | None) -> Results:
         with_point = man["kind"] != "run" and point is None
         tables = {n: store.table(n, point, with_point=with_point) for n in store.table_names()}
     metrics = tables.pop("metrics", None)
-    if metrics is None or not len(metrics):
+    if metrics is None or not (len(metrics) or man.get("complete")):
         raise ScenarioError(f"{shown_path(store.path)}: no finished replications yet; resume the store")
     if man["kind"] == "run" and man.get("summary"):
         summary = man["summary"]
@@ -358,15 +358,22 @@ def build_tables(params, outs: list, reps: list[int]) -> dict[str, pd.DataFrame]
     grid = np.arange(0.0, horizon + 1e-9, params.run.grid_days)
     trajectories = on_grid(states.drop_duplicates(["rep", "team", "t_days"], keep="last"), grid)
     staircase = staircase_of(states, first.history, reps, teams)
-    spend = states[["rep", "team", "t_days", "spend_usd"]]
-    gap = gap_mod.gap_table(staircase, grid, params.leader, spend=spend)
-    frontier = frontier_table(staircase, grid, teams)
-    gap = gap.merge(
-        frontier[["rep", "t_days", "team", "months_behind_frontier"]].rename(columns={"team": "follower"}),
-        on=["rep", "t_days", "follower"],
-        how="left",
-    )
-    gap = tables_mod.GAP.bind(follower=teams, leader=teams, months_behind_flag=FLAGS).cast(gap)
+    gap_schema = tables_mod.GAP.bind(follower=teams, leader=teams, months_behind_flag=FLAGS)
+    if teams:
+        spend = states[["rep", "team", "t_days", "spend_usd"]]
+        gap = gap_mod.gap_table(staircase, grid, params.leader, spend=spend)
+        frontier = frontier_table(staircase, grid, teams)
+        gap = gap.merge(
+            frontier[["rep", "t_days", "team", "months_behind_frontier"]].rename(
+                columns={"team": "follower"}
+            ),
+            on=["rep", "t_days", "follower"],
+            how="left",
+        )
+        gap = gap_schema.cast(gap)
+    else:  # no teams (e.g. a production fab alone): nobody is behind anyone
+        gap = gap_schema.frame([])
+        frontier = tables_mod.FRONTIER.bind(team=teams, months_behind_frontier_flag=FLAGS).frame([])
     tables = {
         "events": events,
         "trajectories": trajectories,
@@ -392,7 +399,8 @@ def make_summary(params, metrics: pd.DataFrame, history, **extra) -> dict:
         "scenario": params.name,
         "model": params.model,
         "seed": params.run.seed,
-        "reps": int(metrics["rep"].nunique()) if len(metrics) else 0,
+        # a leader-only run has no metrics rows: its reps are the scenario's
+        "reps": int(metrics["rep"].nunique()) if len(metrics) else int(extra.pop("reps", params.run.reps)),
         "years": params.years,
         "start_date": str(params.start_date),
         "leader": params.leader,

@@ -86,7 +86,7 @@ class ScenarioBase(Strict):
     @model_validator(mode="after")
     def _leader_is_a_team(self):
         teams = getattr(self, "teams", None)  # every model names its teams
-        if teams is not None:
+        if teams:  # none: a leader-only run (e.g. a production fab with no R&D teams)
             for team in teams:  # team names label figures and tables
                 check_label("teams: name", team)
             if self.leader not in teams:

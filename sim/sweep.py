@@ -271,6 +271,7 @@ def run_sweep(
             "keys": keys,
             "out": options.out,
             "label": label,
+            "model": base.model,
         }
 
     desc = f"sweep {base.name}"
@@ -346,6 +347,14 @@ def write_sweep(result: dict, out: Path, figures: bool = True, store: Store | No
             (Path(out) / name).write_bytes(data)
     if figures:
         draw_sweep(result, Path(out))
+        if store is not None and store.manifest["spec"].get("keep_tables", True):
+            from . import registry
+
+            model = registry.get_model(result.get("model") or store.manifest["spec"]["params"]["model"])
+            for name, fig in model.sweep_figures(
+                result, lambda t: store.table(t, None, with_point=True)
+            ).items():
+                plots.save_figure(fig, Path(out) / name)
 
 
 def load_sweep(out) -> dict:

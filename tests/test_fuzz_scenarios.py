@@ -46,7 +46,7 @@ def dotted(data, prefix=""):
             yield f"{prefix}{key}", value
 
 
-SCENARIOS = ("chatgpt_race", "fab_5nm_race")
+SCENARIOS = ("chatgpt_race", "fab_5nm_race", "smt2020_rnd")
 KEYS = {name: sorted(dict(dotted(load(name).model_dump(mode="json")))) for name in SCENARIOS}
 
 # -- TOML values of every type ----------------------------------------------------------

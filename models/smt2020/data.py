@@ -210,4 +210,4 @@ class Dataset:
     pm: dict[str, PmCalendar] = field(default_factory=dict)
     down: dict[str, DownCalendar] = field(default_factory=dict)
     attachments: tuple[Attachment, ...] = ()
-    transport: Transport = Transport("uniform", 7.5, 5.0)
+    transport: Transport = Transport("uniform", 7.5, 2.5)  # SMT2020: 5-10 min
