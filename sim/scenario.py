@@ -104,7 +104,7 @@ def find_scenario(name_or_path: str | Path, folder: Path | None = None) -> Path:
     p = Path(text)
     is_path = p.suffix == ".toml" or "/" in text or os.sep in text
     if folder is None and not is_path:  # a file named on the command line
-        is_path = p.exists()
+        is_path = p.is_file()  # a folder of that name (e.g. the data) is not a scenario
     if is_path:
         if folder is not None and not p.is_absolute():
             p = folder / p

@@ -223,6 +223,9 @@ def summarise_points(table: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Per point and follower: the summary of :func:`sim.headline.summarise_metrics`
     (reps, mean, sd and 95% interval of the headline metric, ...), the varied keys
     as columns after ``point``."""
+    if table.empty:  # a leader-only model (no followers): nothing to summarise per point
+        cols = ["point", *keys, "follower", "reps", "headline_mean", "headline_lo", "headline_hi"]
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
     summary = headline.summarise_metrics(table, by=("point", "follower"))
     design = table.drop_duplicates("point")[["point", *keys]]
     out = design.merge(summary, on="point", how="right")
@@ -272,6 +275,7 @@ def run_sweep(
             "out": options.out,
             "label": label,
             "model": base.model,
+            "years": base.years,
         }
 
     desc = f"sweep {base.name}"

@@ -94,12 +94,10 @@ def test_engineering_lots_first_come_out_faster_than_behind_production():
 def test_engineering_lots_teach_their_team():
     res = runner.run("smt2020_rnd", reps=1, seed=3, years=SHORT["years"],
                      overrides={"engineering.policy": "engineering_first"})  # fmt: skip
-    st = res.tables["states"] if "states" in res.tables else None
     tr = res.trajectories
     first = tr.sort_values("t_days").groupby("team", observed=True)["line_yield"].first()
     last = tr.sort_values("t_days").groupby("team", observed=True)["line_yield"].last()
-    assert st is None or len(st) >= 0
-    assert (last >= first).all() and (last > first).any()  # fixes only raise yield (retention aside)
+    assert (last > first).all()  # both teams fixed modes faster than tacit know-how decayed
 
 
 def test_fidelity_marks_a_check_within_its_tolerance_and_one_outside():
@@ -110,3 +108,30 @@ def test_fidelity_marks_a_check_within_its_tolerance_and_one_outside():
     assert t.loc["flow_factor_median", "measured"] == pytest.approx(1.92)
     assert t.loc["flow_factor_median", "within"]  # |1.92 - 1.95| / 1.95 = 1.5% <= 5%
     assert not t.loc["flow_factor_p05", "within"]  # |1.5 - 1.79| / 1.79 = 16% > 5%
+
+
+def test_the_dispatch_trade_off_engineering_first_learns_faster_and_costs_production():
+    from models.smt2020.tradeoff import dispatch_tradeoff
+
+    t = dispatch_tradeoff("smt2020_rnd", reps=2, years=1, options=RunOptions(progress=False))
+    t = t.set_index(["policy", "team"])
+    fast, slow = t.loc[("engineering_first", "newcomer")], t.loc[("production_first", "newcomer")]
+    # Same seed, same failure modes and releases (common random numbers): only dispatch differs.
+    assert fast["months_to_target"] < slow["months_to_target"]
+    assert fast["production_flow_factor"] > slow["production_flow_factor"]
+
+
+def test_a_sweep_of_the_start_rate_draws_the_operating_curve(tmp_path):
+    out = tmp_path / "sweep"
+    r = cli("sweep", "smt2020", "--vary", "start_rate=0.6,1.0", "--years", "0.5", "--reps", "1",
+            "--out", str(out), "--quiet")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    assert (out / "operating_curve.png").stat().st_size > 0
+
+
+def test_flow_factor_rises_with_the_start_rate():
+    from models.smt2020.operating import operating_curve
+
+    pts = operating_curve("smt2020", rates=(0.6, 1.0), years=0.5, reps=1, options=RunOptions(progress=False))
+    ff = pts.set_index("start_rate")["flow_factor"]
+    assert ff[1.0] > ff[0.6]  # queueing: more load, longer waits per unit of processing

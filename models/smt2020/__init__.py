@@ -77,9 +77,15 @@ class Smt2020Model(Model):
         """The operating curve (flow factor against load) when a sweep varies ``start_rate``."""
         if "start_rate" not in result["keys"]:
             return {}
+        from .operating import curve_points
         from .plots import operating_curve_figure
 
-        return {"operating_curve.png": operating_curve_figure(result, table)}
+        lots, tg = table("lots"), table("tool_groups")
+        points = curve_points(lots, tg, result["years"] * 365.25, keys=("point", "rep"))
+        points["start_rate"] = points["point"].map(
+            {i: p["start_rate"] for i, p in enumerate(result["points"])}
+        )
+        return {"operating_curve.png": operating_curve_figure(points)}
 
 
 MODEL = Smt2020Model()

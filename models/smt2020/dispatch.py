@@ -139,6 +139,7 @@ class HotLotFirst(Rule):
     (the rule's name says hot lots go first whatever the rank list)."""
 
     def arrange(self, ranks):
+        """``rank_HP`` first, then the group's other ranks as written."""
         rest = tuple(r for r in ranks if not isinstance(r, HighPriority))
         return (HighPriority(),) + rest
 
@@ -152,6 +153,7 @@ class LeastSetupFirst(Rule):
     """
 
     def arrange(self, ranks):
+        """``rank_RSETUP`` first, then the group's other ranks as written."""
         rest = tuple(r for r in ranks if not isinstance(r, LeastSetup))
         return (LeastSetup(),) + rest
 
@@ -160,6 +162,7 @@ class CriticalRatioRule(Rule):
     """``rule_CR``: priority, then critical ratio, then the group's other ranks."""
 
     def arrange(self, ranks):
+        """``rank_HP``, then critical ratio, then the group's other ranks."""
         rest = tuple(r for r in ranks if not isinstance(r, HighPriority | CriticalRatio))
         return (HighPriority(), CriticalRatio()) + rest
 
@@ -206,6 +209,7 @@ class ProductionFirst(EngineeringPolicy):
     """``"production_first"``: engineering lots rank below every production lot."""
 
     def rank(self, engineering, reserved):
+        """1 for an engineering lot (after production), 0 for production."""
         return 1 if engineering else 0
 
 
@@ -213,6 +217,7 @@ class EngineeringFirst(EngineeringPolicy):
     """``"engineering_first"``: engineering lots rank above every production lot."""
 
     def rank(self, engineering, reserved):
+        """0 for an engineering lot (before production), 1 for production."""
         return 0 if engineering else 1
 
 
@@ -232,9 +237,11 @@ class EngineeringShare(EngineeringPolicy):
         self.share = share
 
     def reserved_tools(self, tools):
+        """``ceil(share × tools)``, at most ``tools``."""
         return min(tools, math.ceil(self.share * tools - 1e-9))
 
     def rank(self, engineering, reserved):
+        """Engineering first on a reserved tool, production first on the others."""
         return (0 if engineering else 1) if reserved else (1 if engineering else 0)
 
 

@@ -169,6 +169,9 @@ class Fab:
         Multiplier of every order's release rate (1.0: the dataset's; 0: no releases).
     breakdowns, pm, rework, sampling, transport, wip, lens_dedication : bool
         Switch the feature off with False (``wip``: the initial WIP lots).
+    cascading : bool
+        False: no cascading approximation; a tool holds every lot (or batch) until it is
+        done, to measure what the approximation does to cycle time.
     engineering_policy : str
         ``"production_first"``, ``"engineering_first"`` or ``"share"``
         (:mod:`models.smt2020.dispatch`).
@@ -202,6 +205,7 @@ class Fab:
         transport: bool = True,
         wip: bool = True,
         lens_dedication: bool = True,
+        cascading: bool = True,
         engineering_policy: str = "production_first",
         engineering_share: float = 0.0,
         batch_timeout_min: float | None = None,
@@ -211,9 +215,11 @@ class Fab:
         self.data = data
         self.start_rate = float(start_rate)
         self.flags = dict(breakdowns=breakdowns, pm=pm, rework=rework, sampling=sampling,
-                          transport=transport, wip=wip, lens_dedication=lens_dedication)  # fmt: skip
+                          transport=transport, wip=wip, lens_dedication=lens_dedication,
+                          cascading=cascading)  # fmt: skip
         self.policy: EngineeringPolicy = policy_for(engineering_policy, engineering_share)
         self.batch_timeout_min = batch_timeout_min
+        self._no_cascading = not cascading
         gens = rng.spawn(len(STREAMS))
         self._g = dict(zip(STREAMS, gens))
         self._u_proc = _uniforms(gens[0]).__next__
@@ -263,7 +269,7 @@ class Fab:
         self.f_ntools = [g.tools for g in groups]
         self.f_delay = [_is_delay(g) for g in groups]
         self.f_load = [g.load_min + g.unload_min for g in groups]
-        self.f_casc = [g.cascading for g in groups]
+        self.f_casc = [g.cascading and self.flags["cascading"] for g in groups]
         self.f_rule: list[Rule] = [rule_for(g.rule, g.ranks) for g in groups]
         self.f_wake = [g.wake_least_setup for g in groups]
         self._sid: dict[str, int] = {}
@@ -880,6 +886,8 @@ class Fab:
         else:
             lot_d = d
             tool_d = casc if casc >= 0 else d
+        if self._no_cascading:  # the approximation measured: a tool holds each lot to its end
+            tool_d = lot_d
         lot_time = lot_d + load
         tool_time = tool_d if self.f_casc[f] else tool_d + load
         l_raw = self.l_raw

@@ -22,6 +22,10 @@ import numpy as np
 import pandas as pd
 
 PUBLISHED_DAYS = 1460.0
+#: Flow factors are over lots released at least this long before the end (days): every lot
+#: released earlier has finished (the longest cycle times are about 70 days), so the sample
+#: is not cut short of its slowest lots.
+TAIL_DAYS = 90.0
 METROLOGY = ("Def_Met", "Litho_Met", "TF_Met")
 
 #: name -> (dataset, published value, tolerance, kind): "rel" relative, "abs" absolute.
@@ -60,13 +64,15 @@ def rep_checks(
     """Per replication, every fidelity measure (columns) of one run's tables.
 
     Flow factors are over regular (priority 10) production lots released at or after
-    ``warmup_days`` (days; initial WIP is released before 0 and left out); lots completed
-    are scaled from the run's ``days`` to 1,460 days.
+    ``warmup_days`` (days; initial WIP is released before 0 and left out) and at least
+    :data:`TAIL_DAYS` before the end; lots completed are scaled from the run's ``days`` to
+    1,460 days.
     """
     rows = []
     for rep, lr in lots.groupby("rep", sort=True):
         prod = lr[~lr["engineering"].astype(bool)]
-        reg = prod[(prod["priority"] == 10) & (prod["release_t_days"] >= warmup_days)]
+        released = prod["release_t_days"]
+        reg = prod[(prod["priority"] == 10) & (released >= warmup_days) & (released <= days - TAIL_DAYS)]
         ff = (reg["cycle_time_days"] / reg["raw_process_days"]).to_numpy(float)
         tg = tool_groups[tool_groups["rep"] == rep]
         fr = fab[fab["rep"] == rep]

@@ -79,6 +79,10 @@ class Features(Strict):
     transport: bool = Field(True, description="transport between steps (fromto.txt)")
     wip: bool = Field(True, description="initial WIP (WIP.txt)")
     lens_dedication: bool = Field(True, description="a lot returns to the tool of its FORSTEP")
+    cascading: bool = Field(
+        True,
+        description="cascading tools take the next lot before the last is out (PartInterval, BatchInterval)",
+    )
 
 
 class Engineering(Strict):

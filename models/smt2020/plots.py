@@ -70,36 +70,12 @@ def figures(results) -> dict:
     return out
 
 
-def operating_curve_points(result: dict, table) -> pd.DataFrame:
-    """Per sweep point and replication: the start rate, Litho utilisation and the median
-    flow factor of regular production lots (the operating curve's points)."""
-    lots = table("lots")
-    tg = table("tool_groups")
-    prod = lots[
-        (~lots["engineering"].astype(bool)) & (lots["priority"] == 10) & (lots["release_t_days"] >= 0)
-    ]
-    ff = (
-        prod.assign(ff=prod["cycle_time_days"] / prod["raw_process_days"])
-        .groupby(["point", "rep"])["ff"]
-        .median()
-        .rename("flow_factor")
-    )
-    litho = tg[tg["area"].astype(str) == "Litho"]
-    util = litho.groupby(["point", "rep"]).apply(
-        lambda g: np.average(g["utilisation"], weights=g["tools"]), include_groups=False
-    )
-    out = pd.concat([ff, util.rename("litho_utilisation")], axis=1).reset_index()
-    rates = {i: p["start_rate"] for i, p in enumerate(result["points"])}
-    out["start_rate"] = out["point"].map(rates)
-    return out
-
-
-def operating_curve_figure(result: dict, table):
-    """Flow factor against load (start rate as a share of nominal; Litho utilisation on top)."""
-    pts = operating_curve_points(result, table)
+def operating_curve_figure(points: pd.DataFrame):
+    """Flow factor against load: ``points`` from :func:`models.smt2020.operating.curve_points`
+    (one row per start rate and replication); median line, 90% interval over replications."""
     fig, ax = plt.subplots(figsize=(7, 4))
-    sns.lineplot(pts, x="start_rate", y="flow_factor", marker="o", errorbar=("pi", 90), ax=ax)
-    ax.set_xlabel("start rate (share of nominal)")
+    sns.lineplot(points, x="start_rate", y="flow_factor", marker="o", errorbar=("pi", 90), ax=ax)
+    ax.set_xlabel("start rate (share of the dataset's nominal)")
     ax.set_ylabel("median flow factor, regular lots")
     ax.set_title("SMT2020 operating curve")
     fig.tight_layout()

@@ -69,6 +69,7 @@ class Smt2020Sim:
             transport=f.transport,
             wip=f.wip,
             lens_dedication=f.lens_dedication,
+            cascading=f.cascading,
             engineering_policy=params.engineering.policy,
             engineering_share=params.engineering.share,
         )

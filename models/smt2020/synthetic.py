@@ -112,10 +112,10 @@ def synthetic_dataset() -> Dataset:
     """
     products = {p: Product(p, f"product_{p[-1]}", f"r_{p[-1]}", _route(p)) for p in ("part_1", "part_2")}
     orders = (
-        Order("Lot_1", "part_1", 10, 25, 0.0, "constant", 160.0, 4000, 1, 4320.0),
-        Order("Lot_2", "part_2", 10, 25, 0.0, "constant", 288.0, 2000, 1, 4320.0),
-        Order("HotLot_1", "part_1", 20, 25, 30.0, "constant", 1440.0, 400, 1, 2880.0),
-        Order("SuperHotLot_2", "part_2", 30, 25, 90.0, "constant", 7200.0, 80, 1, 1440.0, hot=True),
+        Order("Lot_1", "part_1", 10, 25, 0.0, "constant", 160.0, 200000, 1, 4320.0),
+        Order("Lot_2", "part_2", 10, 25, 0.0, "constant", 288.0, 200000, 1, 4320.0),
+        Order("HotLot_1", "part_1", 20, 25, 30.0, "constant", 1440.0, 20000, 1, 2880.0),
+        Order("SuperHotLot_2", "part_2", 30, 25, 90.0, "constant", 7200.0, 2000, 1, 1440.0, hot=True),
     )
     wip = (
         WipLot("Init_Lot_1_1", "part_1", 10, 25, 0.0, 3, 1500.0),
