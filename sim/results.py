@@ -143,9 +143,14 @@ class Results:
         """Write ``gap.png``, ``capability.png`` and (with ``model``) the model's own
         figures (:meth:`sim.Model.figures`, e.g. the fab's yield ramp); returns the names."""
         out = Path(out_dir)
-        plots.save_figure(self.plot_gap(), out / "gap.png")
-        plots.save_figure(self.plot_capability(), out / "capability.png")
-        names = ["gap.png", "capability.png"]
+        names = []
+        # A leader-only run (e.g. a production fab, no R&D teams) has no gap and no trajectories.
+        if self.gap is not None and len(self.gap):
+            plots.save_figure(self.plot_gap(), out / "gap.png")
+            names.append("gap.png")
+        if self.trajectories is not None and len(self.trajectories):
+            plots.save_figure(self.plot_capability(), out / "capability.png")
+            names.append("capability.png")
         if model:
             from . import registry
 
@@ -290,7 +295,7 @@ def _load_store(store, point: int | None) -> Results:
         with_point = man["kind"] != "run" and point is None
         tables = {n: store.table(n, point, with_point=with_point) for n in store.table_names()}
     metrics = tables.pop("metrics", None)
-    if metrics is None or not (len(metrics) or man.get("complete")):
+    if metrics is None or not list(store.entries(point)):  # (a leader-only run's metrics are empty)
         raise ScenarioError(f"{shown_path(store.path)}: no finished replications yet; resume the store")
     if man["kind"] == "run" and man.get("summary"):
         summary = man["summary"]

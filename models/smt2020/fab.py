@@ -126,6 +126,8 @@ class LotRecord:
         Steps processed (sampled-out steps are not counted; reworked ones are, again).
     cqt_violations, reworks : int
         Critical queue times exceeded, and reworks.
+    transport_min : float
+        Sum of the lot's realised transport times between steps, minutes.
     """
 
     name: str
@@ -140,6 +142,7 @@ class LotRecord:
     steps_done: int
     cqt_violations: int
     reworks: int
+    transport_min: float = 0.0
 
     @property
     def cycle_min(self) -> float:
@@ -404,6 +407,7 @@ class Fab:
         self.l_rel: list[float] = []
         self.l_due: list[float] = []
         self.l_raw: list[float] = []
+        self.l_trans: list[float] = []  # realised transport, minutes
         self.l_arr: list[float] = []
         self.l_tok: list[int] = []
         self.l_ded: list = []  # None or {step index: tool}
@@ -474,6 +478,7 @@ class Fab:
         self.l_rel.append(float(release))
         self.l_due.append(float(due))
         self.l_raw.append(0.0)
+        self.l_trans.append(0.0)
         self.l_arr.append(0.0)
         self.l_tok.append(0)
         self.l_ded.append(None)
@@ -989,7 +994,9 @@ class Fab:
         self.l_step[lot] = nxt
         tm = self._tmean
         if tm > 0:
-            now += tm + self._tspread * (2.0 * self._u_trans() - 1.0)
+            move = tm + self._tspread * (2.0 * self._u_trans() - 1.0)
+            self.l_trans[lot] += move
+            now += move
         _heappush(self._heap, (now, next(self._seq), _ARRIVE, lot, None))
 
     def _finish(self, lot: int, now: float) -> None:
@@ -997,7 +1004,7 @@ class Fab:
         rec = LotRecord(
             self.l_name[lot], self.p_names[self.l_prod[lot]], self.l_prio[lot], self.l_eng[lot],
             self.l_tag[lot], self.l_rel[lot], now, self.l_raw[lot], self.l_due[lot], self.l_nsteps[lot],
-            self.l_viol[lot], self.l_nrw[lot],
+            self.l_viol[lot], self.l_nrw[lot], self.l_trans[lot],
         )  # fmt: skip
         self.lots.append(rec)
         self.l_ded[lot] = self.l_rwd[lot] = None

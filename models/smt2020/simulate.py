@@ -133,6 +133,7 @@ class Smt2020Sim:
                 finish_t_days=days(lot.finish_min),
                 cycle_time_days=days(lot.finish_min - lot.release_min),
                 raw_process_days=days(lot.raw_process_min),
+                transport_days=days(lot.transport_min),
                 due_t_days=days(lot.due_min),
                 cqt_violations=lot.cqt_violations,
                 reworks=lot.reworks,
