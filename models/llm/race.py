@@ -9,7 +9,6 @@ import numpy as np
 import simpy
 
 from sim.capacity import SharedCapacity
-from sim.iteration import iteration_loop
 from sim.knowhow import FailureModes, KnowHow
 from sim.model import Milestone, SimOutput
 from sim.recorder import Recorder
@@ -18,7 +17,7 @@ from sim.units import DAYS_PER_QUARTER, DAYS_PER_YEAR
 from .params import AREAS, LLMParams
 from .score import benchmark_score_scalar as score
 from .tables import schemas
-from .team import LLMTeam, Slot
+from .team import LLMTeam
 
 
 def draw_world(params: LLMParams, streams) -> FailureModes:
@@ -37,6 +36,28 @@ def draw_world(params: LLMParams, streams) -> FailureModes:
     )
 
 
+#: The ``events`` columns in the order :meth:`LLMTeam.slot_loop` appends a run's row.
+EVENT_COLUMNS = (
+    "rep",
+    "t_days",
+    "team",
+    "run_id",
+    "kind",
+    "area",
+    "outcome",
+    "wait_days",
+    "duration_days",
+    "level",
+    "capability",
+    "gpus",
+    "cost_usd",
+    "mode",
+    "identified",
+    "interruptions",
+    "compute_flop",
+)
+
+
 class Race:
     """Everything one replication holds; built and run by :func:`simulate`."""
 
@@ -44,6 +65,8 @@ class Race:
         self.params, self.rep = params, streams.rep
         self.env = env = simpy.Environment()
         tables = schemas(params)
+        if tables["events"].names != EVENT_COLUMNS:  # LLMTeam.slot_loop appends rows in this order
+            raise RuntimeError(f"events columns {tables['events'].names} != {EVENT_COLUMNS}")
         self.events = Recorder(tables["events"])
         self.states = Recorder(tables["states"])
         modes = draw_world(params, streams)
@@ -90,9 +113,9 @@ class Race:
             self.record_state(team, 0.0)
             for r in team.p.releases:
                 self.schedule_release(team, r.t_days, r.capability, r.capability, r.compute_flop)
-            env.process(iteration_loop(env, Slot(team, "run"), team.capacity))
+            env.process(team.slot_loop(env, "run"))
             for _ in range(team.p.experiments.slots):
-                env.process(iteration_loop(env, Slot(team, "experiment"), team.capacity))
+                env.process(team.slot_loop(env, "experiment"))
             cu = team.p.catchup
             if name != params.leader or cu.from_all_teams:
                 rng = streams.generator("catchup", name)
