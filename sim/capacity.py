@@ -26,6 +26,7 @@ import numbers
 from collections.abc import Mapping
 
 import simpy
+from simpy.events import PENDING
 from simpy.resources.base import BaseResource, Get, Put
 
 POLICIES = ("fifo", "priority", "fair_share", "critical_ratio")
@@ -89,8 +90,12 @@ class CapacityRequest(Put):
         self.callbacks = [resource._trigger_get]
         self.resource = resource
         self.proc = env.active_process
-        resource.put_queue.append(self)
-        resource._trigger_put(None)  # serves it now if its units fit
+        q = resource.put_queue
+        if q:
+            q.append(self)
+            resource._trigger_put(None)  # serves the head now if its units fit
+        elif not resource._do_put(self):  # alone in the queue: served now if its units fit
+            q.append(self)
 
     def cancel(self) -> None:
         """Withdraw the request if it is still waiting (no-op once granted)."""
@@ -98,10 +103,11 @@ class CapacityRequest(Put):
             self.resource._cancel(self)
 
     def __exit__(self, exc_type, exc_value, traceback):
-        self.cancel()  # what Put.__exit__ does: withdraw it if still waiting
+        if self._value is PENDING:  # what Put.__exit__ does (cancel()): withdraw it if still waiting
+            self.resource._cancel(self)
         # As simpy.Resource: no release on generator clean-up (avoids reference cycles).
         if exc_type is not GeneratorExit:
-            self.resource.release(self)
+            CapacityRelease(self.resource, self)  # release()
         return None
 
 
@@ -116,8 +122,12 @@ class CapacityRelease(Get):
         self.callbacks = [resource._trigger_put]
         self.resource = resource
         self.proc = env.active_process
-        resource.get_queue.append(self)
-        resource._trigger_get(None)
+        q = resource.get_queue
+        if q:  # never, as releases are served at once: the general path all the same
+            q.append(self)
+            resource._trigger_get(None)
+        else:  # what appending and _trigger_get() do with an empty queue
+            resource._do_get(self)
 
 
 def _key(event):
@@ -165,6 +175,7 @@ class SharedCapacity(BaseResource):
     # the mutual references of the resource and its events.
     policy: str
     shares: dict[str, float]
+    _fair: bool
     _sorted: bool
     _seq: int
     _in_use: int
@@ -201,6 +212,7 @@ class SharedCapacity(BaseResource):
                 raise ValueError(f"shares[{owner!r}] must be a finite number > 0, got {share!r}")
         super().__init__(env, int(capacity))
         self.policy = policy
+        self._fair = policy == "fair_share"  # owners' units in use are counted
         self._sorted = policy in ("fifo", "priority")  # the queue's order is the serving order
         self.users: set[CapacityRequest] = set()  # granted, not yet released
         self._in_use = 0
@@ -343,14 +355,17 @@ class SharedCapacity(BaseResource):
         now = self._env.now
         self.users.add(event)
         self._in_use += event.amount
-        if self.policy == "fair_share":
+        if self._fair:
             self._owner_in_use[event.owner] = self._owner_in_use.get(event.owner, 0) + event.amount
         event.usage_since = now
         self._granted += 1
         self._sum_wait += now - event.time
         if self._record_waits:
             self._waits.append((event.owner, event.time, now))
-        event.succeed()
+        # event.succeed() inlined (a request is granted once, so it is pending here)
+        event._ok = True
+        event._value = None
+        self._env.schedule(event)
         return True
 
     def _do_get(self, event: CapacityRelease) -> bool:
@@ -359,14 +374,17 @@ class SharedCapacity(BaseResource):
             now = self._env.now
             self.users.remove(req)
             self._in_use -= req.amount
-            if self.policy == "fair_share":
+            if self._fair:
                 self._owner_in_use[req.owner] -= req.amount
             self._completed += 1
             self._sum_in_system += now - req.time
             held = now - req.usage_since
             self._sum_hold += held
             self._sum_hold_units += req.amount * held
-        event.succeed()
+        # event.succeed() inlined (a release is served once, when made)
+        event._ok = True
+        event._value = None
+        self._env.schedule(event)
         return True  # releases never block
 
     def _cancel(self, event: CapacityRequest) -> None:

@@ -188,7 +188,8 @@ class KnowHow:
     ----------
     residual : float array, share of each mode's base hazard still carried (1 = unfixed)
     residual_hazard : float array, ``modes.hazard * residual`` (expected failures per run at
-        exposure 1), kept up to date with ``residual``: every run needs it, and a fix changes one entry
+        exposure 1), kept up to date with ``residual``: every run needs it, and a fix changes one entry.
+        Both are updated in place, never replaced, so a caller may keep views of them.
 
     Every run asks for its hazards, and a replication has thousands of runs over a few hundred
     modes, so what changes only with a fix or a month is kept rather than recomputed. Each cached
@@ -321,6 +322,15 @@ class KnowHow:
         A new array each call (callers may change it). The exposure depends on
         the level only, so it is remembered for the last levels asked.
         """
+        exposure = self.exposure(level, slope, cap)
+        # (hazard * residual) * exposure, the order of the plain formula
+        return self.residual_hazard[: len(exposure)] * exposure
+
+    def exposure(self, level: float, slope: float, cap: float) -> np.ndarray:
+        """Exposure (:func:`reach_exposure`) of a run reaching ``level`` to the modes with
+        onset <= ``level`` (the prefix :meth:`exposed_hazards` covers); remembered for the
+        last levels asked. Do not change it in place.
+        """
         key = (level, slope, cap)
         exposure = self._exposure.get(key)
         if exposure is None:
@@ -333,8 +343,7 @@ class KnowHow:
             if len(self._exposure) >= self.EXPOSURE_CACHE:
                 self._exposure.clear()
             self._exposure[key] = exposure
-        # (hazard * residual) * exposure, the order of the plain formula
-        return self.residual_hazard[: len(exposure)] * exposure
+        return exposure
 
     def maturity(self, up_to: float) -> tuple[float, ...]:
         """Per area, the share of base hazard (modes with onset <= ``up_to``) the team has fixed.

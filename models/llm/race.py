@@ -57,6 +57,21 @@ EVENT_COLUMNS = (
     "compute_flop",
 )
 
+#: The ``states`` columns in the order :meth:`Race.record_state` appends a row.
+STATE_COLUMNS = (
+    "rep",
+    "t_days",
+    "team",
+    "capability",
+    "internal_capability",
+    "measured_capability",
+    "score",
+    "measured_score",
+    "spend_usd",
+    "largest_run",
+    "absorptive",
+)
+
 
 class Race:
     """Everything one replication holds; built and run by :func:`simulate`."""
@@ -67,8 +82,12 @@ class Race:
         tables = schemas(params)
         if tables["events"].names != EVENT_COLUMNS:  # LLMTeam.slot_loop appends rows in this order
             raise RuntimeError(f"events columns {tables['events'].names} != {EVENT_COLUMNS}")
+        if tables["states"].names != STATE_COLUMNS:  # record_state appends rows in this order
+            raise RuntimeError(f"states columns {tables['states'].names} != {STATE_COLUMNS}")
         self.events = Recorder(tables["events"])
         self.states = Recorder(tables["states"])
+        self._add_state = self.states.rows.append
+        self._scores: dict[float, float] = {}  # capability -> benchmark score
         modes = draw_world(params, streams)
         w = params.world
         self.capacities = {
@@ -273,19 +292,32 @@ class Race:
 
     # -- recording ---------------------------------------------------------------
     def record_state(self, team: LLMTeam, t_days: float):
-        """Add one ``states`` row for ``team`` at ``t_days`` (days)."""
-        self.states.add(
-            rep=self.rep,
-            t_days=t_days,
-            team=team.name,
-            capability=team.public_best,
-            internal_capability=team.internal_best,
-            measured_capability=team.measured_best,
-            score=score(team.public_best),
-            measured_score=score(team.measured_best),
-            spend_usd=team.budget.spent_usd,
-            largest_run=team.largest_run,
-            absorptive=team.kh.absorptive,
+        """Add one ``states`` row for ``team`` at ``t_days`` (days).
+
+        A row per run: the columns are appended in schema order (checked in ``__init__``),
+        and the scores of the few capabilities a replication releases are remembered.
+        """
+        public, measured, scores = team.public_best, team.measured_best, self._scores
+        public_score = scores.get(public)
+        if public_score is None:
+            public_score = scores[public] = score(public)
+        measured_score = scores.get(measured)
+        if measured_score is None:
+            measured_score = scores[measured] = score(measured)
+        self._add_state(
+            (
+                self.rep,
+                t_days,
+                team.name,
+                public,
+                team.internal_best,
+                measured,
+                public_score,
+                measured_score,
+                team.budget.spent_usd,
+                team.largest_run,
+                team.kh.absorptive,
+            )
         )
 
 

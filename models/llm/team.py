@@ -44,6 +44,9 @@ class LLMTeam:
         self._visible = VISIBLE[modes.area].tolist()
         self._infra_of = math.nan  # infra maturity the interruption parameters below are for
         self._interruption_params = (0.0, 0.0, 0.0)
+        #: level -> (exposure, then views of residual hazard, fatal and silent masks over the modes
+        #: a run at that level meets, and their number), shared by the team's slots
+        self._prefixes: dict[float, tuple] = {}
         self.largest_run = p.largest_run
         self.internal_best = (
             p.internal_best if p.internal_best is not None else self.capability_of(p.largest_run)
@@ -116,6 +119,8 @@ class LLMTeam:
         add_event = race.events.rows.append
         rep = race.rep
         nan = math.nan
+        residual_hazard = kh.residual_hazard  # updated in place: views of it stay current
+        prefixes = self._prefixes
         while True:
             now = env.now  # read once: env.now is a property, and the clock stands still until a yield
             # -- plan(now, kind) --
@@ -170,10 +175,19 @@ class LLMTeam:
                 yield req
                 # -- execute(): the run's hazards as it starts (other slots may have fixed modes) --
                 started = env.now
-                hazards = kh.exposed_hazards(level, slope, cap)
-                n = len(hazards)
+                # kh.exposed_hazards(level, slope, cap), with the views of the prefix kept per level
+                prefix = prefixes.get(level)
+                if prefix is None:
+                    exposure = kh.exposure(level, slope, cap)
+                    n = len(exposure)
+                    prefix = (exposure, residual_hazard[:n], fatal[:n], silent_mask[:n], n)
+                    if len(prefixes) >= kh.EXPOSURE_CACHE:
+                        prefixes.clear()
+                    prefixes[level] = prefix
+                exposure, residual_n, fatal_n, silent_n, n = prefix
+                hazards = residual_n * exposure  # (hazard * residual) * exposure
                 # draw_failure(rng, hazards * fatal): survive with probability exp(-sum)
-                weights = hazards * fatal[:n]
+                weights = hazards * fatal_n
                 total = float(add_reduce(weights))
                 cause = -1
                 if not (total <= 0.0 or random() >= -expm1(-total)):
@@ -216,9 +230,8 @@ class LLMTeam:
                 outcome = "failure"
             else:
                 outcome = "success"
-                mask = silent_mask[:n]
-                silent = hazards * mask
-                loss = loss_per_hazard * float(dot(hazards, mask))  # silent_loss(hazards)
+                silent = hazards * silent_n
+                loss = loss_per_hazard * float(dot(hazards, silent_n))  # silent_loss(hazards)
                 capability = level - loss
                 if is_run or level > self.largest_run:
                     self.largest_run = max(self.largest_run, level)
