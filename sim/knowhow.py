@@ -29,6 +29,7 @@ from functools import cached_property
 
 import numpy as np
 
+from . import kernels
 from .units import DAYS_PER_MONTH
 
 
@@ -334,12 +335,9 @@ class KnowHow:
         key = (level, slope, cap)
         exposure = self._exposure.get(key)
         if exposure is None:
-            # reach_exposure() on the prefix, in place: every onset here is <= level, so its
-            # np.where is the identity and the values are the same.
-            exposure = level - self.modes.onset[: self.modes.prefix_length(level)]
-            exposure *= slope
-            exposure += 1.0
-            np.minimum(exposure, cap, out=exposure)
+            # reach_exposure() on the prefix: every onset here is <= level, so its np.where is
+            # the identity; the kernel does the other steps in one pass, with the same values.
+            exposure = kernels.exposure(self.modes.onset, self.modes.prefix_length(level), level, slope, cap)
             if len(self._exposure) >= self.EXPOSURE_CACHE:
                 self._exposure.clear()
             self._exposure[key] = exposure
@@ -378,9 +376,10 @@ class KnowHow:
         m = self.modes
         n_areas = len(m.areas)
         if self._base_k != k:  # the base changes only when the prefix grows
-            self._base = np.bincount(m.area[:k], weights=m.hazard[:k], minlength=n_areas).tolist()
+            # np.bincount(m.area[:k], weights=m.hazard[:k], minlength=n_areas), compiled
+            self._base = kernels.area_sums(m.area, m.hazard, k, n_areas).tolist()
             self._base_k = k
-        left = np.bincount(m.area[:k], weights=self.residual_hazard[:k], minlength=n_areas).tolist()
+        left = kernels.area_sums(m.area, self.residual_hazard, k, n_areas).tolist()
         self._maturity = [1.0 - lo / b if b > 0 else 1.0 for lo, b in zip(left, self._base)]
         self._fresh = [True] * n_areas
         self._maturity_k = k

@@ -16,7 +16,8 @@ import numpy as np
 
 from sim.budget import Budget
 from sim.capacity import CapacityRequest
-from sim.knowhow import KnowHow, draw_failure, identify_probability
+from sim.kernels import pairwise_sum, prefix_sum, run_weights, search_right, silent_weights
+from sim.knowhow import KnowHow, identify_probability
 from sim.units import DAYS_PER_MONTH, DAYS_PER_YEAR, SECONDS_PER_DAY
 
 from .params import AREAS
@@ -44,9 +45,6 @@ class LLMTeam:
         self._visible = VISIBLE[modes.area].tolist()
         self._infra_of = math.nan  # infra maturity the interruption parameters below are for
         self._interruption_params = (0.0, 0.0, 0.0)
-        #: level -> (exposure, then views of residual hazard, fatal and silent masks over the modes
-        #: a run at that level meets, and their number), shared by the team's slots
-        self._prefixes: dict[float, tuple] = {}
         self.largest_run = p.largest_run
         self.internal_best = (
             p.internal_best if p.internal_best is not None else self.capability_of(p.largest_run)
@@ -108,7 +106,7 @@ class LLMTeam:
         slope, cap = w.exposure_slope, w.exposure_cap
         fatal, silent_mask, visible, area_name = self._fatal, self._silent, self._visible, self._area_name
         fail_early = p.fail_early
-        add_reduce, add_accumulate, expm1, dot = np.add.reduce, np.add.accumulate, np.expm1, np.dot
+        expm1, dot = np.expm1, np.dot
         random, poisson = rng.random, rng.poisson
         sqrt = math.sqrt
         # learn()
@@ -119,8 +117,12 @@ class LLMTeam:
         add_event = race.events.rows.append
         rep = race.rep
         nan = math.nan
-        residual_hazard = kh.residual_hazard  # updated in place: views of it stay current
-        prefixes = self._prefixes
+        residual_hazard = kh.residual_hazard  # updated in place
+        # level -> (exposure, a view of this slot's hazards buffer, a view of the silent mask over
+        # the modes a run at that level meets, and their number)
+        prefixes: dict[float, tuple] = {}
+        # This slot's buffers: a run's hazards (kept until it has learnt) and cumulative weights.
+        hazards_buf, cum = np.empty(len(residual_hazard)), np.empty(len(residual_hazard))
         while True:
             now = env.now  # read once: env.now is a property, and the clock stands still until a yield
             # -- plan(now, kind) --
@@ -175,26 +177,24 @@ class LLMTeam:
                 yield req
                 # -- execute(): the run's hazards as it starts (other slots may have fixed modes) --
                 started = env.now
-                # kh.exposed_hazards(level, slope, cap), with the views of the prefix kept per level
+                # kh.exposed_hazards(level, slope, cap) into this slot's buffer (a view of its
+                # first n entries), and draw_failure(rng, hazards * fatal): the run survives with
+                # probability exp(-sum), else one mode fails in proportion to its weight. The
+                # kernel sums the weights (numpy's pairwise sum) and accumulates them at once.
                 prefix = prefixes.get(level)
                 if prefix is None:
                     exposure = kh.exposure(level, slope, cap)
                     n = len(exposure)
-                    prefix = (exposure, residual_hazard[:n], fatal[:n], silent_mask[:n], n)
+                    prefix = (exposure, hazards_buf[:n], silent_mask[:n], n)
                     if len(prefixes) >= kh.EXPOSURE_CACHE:
                         prefixes.clear()
                     prefixes[level] = prefix
-                exposure, residual_n, fatal_n, silent_n, n = prefix
-                hazards = residual_n * exposure  # (hazard * residual) * exposure
-                # draw_failure(rng, hazards * fatal): survive with probability exp(-sum)
-                weights = hazards * fatal_n
-                total = float(add_reduce(weights))
+                exposure, hazards, silent_n, n = prefix
+                total, top = run_weights(residual_hazard, exposure, fatal, hazards_buf, cum)
                 cause = -1
                 if not (total <= 0.0 or random() >= -expm1(-total)):
-                    cum = add_accumulate(weights)  # pick_in_proportion()
-                    top = float(cum[-1])
-                    if not top <= 0.0:
-                        cause = min(int(cum.searchsorted(random() * top, side="right")), n - 1)
+                    if not top <= 0.0:  # pick_in_proportion()
+                        cause = min(search_right(cum, n, random() * top), n - 1)
                 fraction = 1.0
                 if cause >= 0 and (visible[cause] or random() < fail_early):
                     fraction = random()  # stopped when the failure shows
@@ -210,7 +210,7 @@ class LLMTeam:
                 else:
                     mtbf_h = 24.0 / (hazard * gpus)
                     tau_h = sqrt(2.0 * write * mtbf_h) if write > 0 else 0.0
-                    lost_h = float(add_reduce(random(n_ints))) * tau_h if n_ints else 0.0
+                    lost_h = pairwise_sum(random(n_ints)) * tau_h if n_ints else 0.0
                     ckpt_days = train_days * (write / tau_h) if tau_h > 0 else 0.0
                     extra = n_ints * restart / 24.0 + lost_h / 24.0 + ckpt_days
                 duration = train_days + extra
@@ -230,13 +230,18 @@ class LLMTeam:
                 outcome = "failure"
             else:
                 outcome = "success"
-                silent = hazards * silent_n
+                # silent = hazards * silent_n; the sums of silent and of silent * 1e6
+                silent_total, weight, top = silent_weights(hazards, silent_mask, 1e6, cum)
                 loss = loss_per_hazard * float(dot(hazards, silent_n))  # silent_loss(hazards)
                 capability = level - loss
                 if is_run or level > self.largest_run:
                     self.largest_run = max(self.largest_run, level)
-                if add_reduce(silent) > 0 and random() < notice * eval_maturity:
-                    worst = draw_failure(rng, silent * 1e6)  # a mode in proportion to its cost
+                if silent_total > 0 and random() < notice * eval_maturity:
+                    # draw_failure(rng, silent * 1e6): a mode in proportion to its cost
+                    worst = -1
+                    if not (weight <= 0.0 or random() >= -expm1(-weight)):
+                        if not top <= 0.0:
+                            worst = min(search_right(cum, n, random() * top), n - 1)
                     if worst >= 0:
                         identified = self.try_fix(hazards, worst)
                         area = area_name[worst]
@@ -300,14 +305,14 @@ class LLMTeam:
         cause_hazard = hazards[cause]
         hazards[cause] = 0.0
         try:
-            total = float(np.add.reduce(hazards))  # hazards.sum() without its Python wrapper
+            total = pairwise_sum(hazards)  # float(np.add.reduce(hazards)), compiled
             if total <= 0.0:
                 return 0.0
             n_eff = total * total / float(np.dot(hazards, hazards))
             ep = self.p.catchup.existence_proof
             if ep > 0 and (self.name != self.race.params.leader or self.p.catchup.from_all_teams):
                 k = bisect.bisect_right(self._onset, self.race.proof_level(self))
-                n_eff *= 1.0 - ep * float(np.add.reduce(hazards[:k])) / total  # [:k] may be all: fine
+                n_eff *= 1.0 - ep * prefix_sum(hazards, k) / total  # float(np.add.reduce(hazards[:k]))
             return n_eff
         finally:
             hazards[cause] = cause_hazard
