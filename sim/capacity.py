@@ -87,7 +87,10 @@ class CapacityRequest(Put):
         # Same state, same order: the callback is in place before the queue is tried.
         env = resource._env
         self.env = env
-        self.callbacks = [resource._trigger_get]
+        # Put.__init__ would add resource._trigger_get, which serves waiting releases when the
+        # request is processed: releases never wait here (each is served when made), so it
+        # would find none.
+        self.callbacks = []
         self.resource = resource
         self.proc = env.active_process
         q = resource.put_queue

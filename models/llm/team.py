@@ -44,6 +44,9 @@ class LLMTeam:
         self._area_name = [AREAS[a] for a in modes.area.tolist()]
         self._visible = VISIBLE[modes.area].tolist()
         self._infra_of = math.nan  # infra maturity the interruption parameters below are for
+        # The existence proof discounts a follower's confounders (or every team's, from all teams).
+        self._existence_proof = ep = p.catchup.existence_proof
+        self._proof_discount = ep > 0 and (name != race.params.leader or p.catchup.from_all_teams)
         self._interruption_params = (0.0, 0.0, 0.0)
         self.largest_run = p.largest_run
         self.internal_best = (
@@ -309,10 +312,10 @@ class LLMTeam:
             if total <= 0.0:
                 return 0.0
             n_eff = total * total / float(np.dot(hazards, hazards))
-            ep = self.p.catchup.existence_proof
-            if ep > 0 and (self.name != self.race.params.leader or self.p.catchup.from_all_teams):
+            if self._proof_discount:
                 k = bisect.bisect_right(self._onset, self.race.proof_level(self))
-                n_eff *= 1.0 - ep * prefix_sum(hazards, k) / total  # float(np.add.reduce(hazards[:k]))
+                # float(np.add.reduce(hazards[:k])), compiled
+                n_eff *= 1.0 - self._existence_proof * prefix_sum(hazards, k) / total
             return n_eff
         finally:
             hazards[cause] = cause_hazard
