@@ -67,7 +67,7 @@ class CapacityRequest(Put):
             amount = int(amount)
         if amount < 1:
             raise ValueError(f"amount must be an int >= 1, got {amount!r}")
-        if amount > resource.capacity:
+        if amount > resource._capacity:  # (the capacity property, without its call)
             # It could never fit, and with no back-filling it would block the queue for ever.
             raise ValueError(f"amount {amount} exceeds capacity {resource.capacity}")
         self.amount = amount
@@ -81,7 +81,7 @@ class CapacityRequest(Put):
         self.repair_until = -math.inf  # the unit it holds is under repair until then
         resource._seq += 1
         # Sort key of the queue: arrival order, behind priority if the policy uses it.
-        self.key = (priority, resource._seq) if resource.policy == "priority" else (resource._seq,)
+        self.key = (priority, resource._seq) if resource._by_priority else (resource._seq,)
         # What Put.__init__ (and Event.__init__ under it) does, in one frame instead of three:
         # every run of a model makes a request, and the nested calls cost as much as the rest.
         # Same state, same order: the callback is in place before the queue is tried.
@@ -179,6 +179,8 @@ class SharedCapacity(BaseResource):
     policy: str
     shares: dict[str, float]
     _fair: bool
+    _by_priority: bool
+    _capacity: int
     _sorted: bool
     _seq: int
     _in_use: int
@@ -216,6 +218,7 @@ class SharedCapacity(BaseResource):
         super().__init__(env, int(capacity))
         self.policy = policy
         self._fair = policy == "fair_share"  # owners' units in use are counted
+        self._by_priority = policy == "priority"  # the queue's key starts with the priority
         self._sorted = policy in ("fifo", "priority")  # the queue's order is the serving order
         self.users: set[CapacityRequest] = set()  # granted, not yet released
         self._in_use = 0
@@ -353,7 +356,7 @@ class SharedCapacity(BaseResource):
         )
 
     def _do_put(self, event: CapacityRequest) -> bool:
-        if event.amount > self.capacity - self._in_use - self._down_idle:
+        if event.amount > self._capacity - self._in_use - self._down_idle:
             return False
         now = self._env.now
         self.users.add(event)
