@@ -129,7 +129,8 @@ class LLMTeam:
         while True:
             now = env.now  # read once: env.now is a property, and the clock stands still until a yield
             # -- plan(now, kind) --
-            kh.advance(now)
+            if (now - kh.t_days) / DAYS_PER_MONTH + 1e-9 >= 1.0:  # a month is over: kh.advance(now)
+                kh.advance(now)
             years = now / DAYS_PER_YEAR
             hw = hw_growth**years
             flops = flops_per_gpu * hw
@@ -204,7 +205,10 @@ class LLMTeam:
                 train_days = days * fraction
                 largest = self.largest_run
                 infra, eval_maturity = kh.area_maturities(largest, INFRA, EVAL)
-                hazard, restart, write = self.interruption_params(infra)
+                if infra == self._infra_of:  # self.interruption_params(infra), remembered
+                    hazard, restart, write = self._interruption_params
+                else:
+                    hazard, restart, write = self.interruption_params(infra)
                 # sample_interruptions(rng, gpus, train_days, hazard, restart, write)
                 mean = hazard * gpus * train_days
                 n_ints = int(poisson(mean)) if mean > 0 else 0
