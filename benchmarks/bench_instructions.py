@@ -70,8 +70,9 @@ def main(argv=None) -> int:
     if args.years is not None:
         cmd += ["--years", str(args.years)]
     # A fresh numba cache: the kernels (sim/kernels.py) are compiled in the warm-up, which is not
-    # counted. Loaded from a cache instead, the same kernels count ~25% more instructions under
-    # valgrind (not natively: wall times and per-call timings are the same either way).
+    # counted. Reloaded from a cache that an earlier run under valgrind wrote, the same code counted
+    # ~30% more instructions per rep of a 2-year run (an artifact: with a cache written natively the
+    # count is the fresh one, and wall times do not differ).
     with tempfile.TemporaryDirectory() as cache:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
         out = subprocess.run(cmd, capture_output=True, text=True, check=False, env=env)
