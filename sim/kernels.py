@@ -208,12 +208,20 @@ if HAVE_NUMBA:
 else:  # pragma: no cover - the same numbers with numpy
 
     def pairwise_sum(a):  # type: ignore[misc]
+        """``float(np.add.reduce(a))`` for a contiguous 1-d float64 array."""
         return float(np.add.reduce(a))
 
     def prefix_sum(a, k):  # type: ignore[misc]
+        """``float(np.add.reduce(a[:k]))`` (``k`` past the end means all of ``a``)."""
         return float(np.add.reduce(a[: max(k, 0)]))
 
     def run_weights(residual_hazard, exposure, fatal, hazards, cum):  # type: ignore[misc]
+        """A run's hazards and its fatal weights' sums, written into buffers.
+
+        With ``n = len(exposure)``: ``hazards[:n] = residual_hazard[:n] * exposure`` and, with
+        ``w = hazards[:n] * fatal[:n]``, ``cum[:n] = np.add.accumulate(w)``. Returns
+        ``(float(np.add.reduce(w)), float(cum[n - 1]))`` (``(0.0, 0.0)`` when ``n`` is 0).
+        """
         n = len(exposure)
         np.multiply(residual_hazard[:n], exposure, out=hazards[:n])
         w = hazards[:n] * fatal[:n]
@@ -221,6 +229,12 @@ else:  # pragma: no cover - the same numbers with numpy
         return float(np.add.reduce(w)), (float(cum[n - 1]) if n else 0.0)
 
     def silent_weights(hazards, silent, scale, cum):  # type: ignore[misc]
+        """What a successful run's silent modes weigh.
+
+        With ``s = hazards * silent[:len(hazards)]`` and ``w = s * scale``: writes
+        ``cum[:n] = np.add.accumulate(w)`` and returns ``(float(np.add.reduce(s)),
+        float(np.add.reduce(w)), float(cum[n - 1]))``.
+        """
         n = len(hazards)
         s = hazards * silent[:n]
         w = s * scale
@@ -228,13 +242,16 @@ else:  # pragma: no cover - the same numbers with numpy
         return float(np.add.reduce(s)), float(np.add.reduce(w)), (float(cum[n - 1]) if n else 0.0)
 
     def search_right(cum, n, x):  # type: ignore[misc]
+        """``int(cum[:n].searchsorted(x, side="right"))``: the first index whose value exceeds ``x``."""
         return int(cum[:n].searchsorted(x, side="right"))
 
     def exposure(onset, k, level, slope, cap):  # type: ignore[misc]
+        """``np.minimum((level - onset[:k]) * slope + 1.0, cap)``, a new array."""
         out = level - onset[:k]
         out *= slope
         out += 1.0
         return np.minimum(out, cap, out=out)
 
     def area_sums(area, weights, k, n_areas):  # type: ignore[misc]
+        """``np.bincount(area[:k], weights=weights[:k], minlength=n_areas)``."""
         return np.bincount(area[:k], weights=weights[:k], minlength=n_areas)

@@ -90,3 +90,35 @@ def test_exposure_and_area_sums():
             assert same(kernels.exposure(onset, k, level, slope, cap), plain)
         plain_sums = np.bincount(area[:k], weights=weights[:k], minlength=5)
         assert same(kernels.area_sums(area, weights, k, 5), plain_sums)
+
+
+def test_without_numba_the_numpy_fallback_gives_the_same_numbers(monkeypatch):
+    import importlib.util
+    import sys
+
+    monkeypatch.setitem(sys.modules, "numba", None)  # import numba fails
+    spec = importlib.util.spec_from_file_location("kernels_numpy", kernels.__file__)
+    plain = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(plain)
+    assert not plain.HAVE_NUMBA
+    rng = np.random.default_rng(5)
+    m = 250
+    for n in [0, 1, 9, 128, 129, 250]:
+        rh, fatal, silent = rng.random(m), (rng.random(m) < 0.5) * 1.0, (rng.random(m) < 0.5) * 1.0
+        exposure = 1.0 + rng.random(n)
+        h1, c1, h2, c2 = (np.zeros(m) for _ in range(4))
+        assert same(
+            kernels.run_weights(rh, exposure, fatal, h1, c1), plain.run_weights(rh, exposure, fatal, h2, c2)
+        )
+        assert same(h1[:n], h2[:n]) and same(c1[:n], c2[:n])
+        hz = h1[:n].copy()
+        assert same(kernels.silent_weights(hz, silent, 1e6, c1), plain.silent_weights(hz, silent, 1e6, c2))
+        assert same(c1[:n], c2[:n])
+        assert same(kernels.pairwise_sum(rh[:n]), plain.pairwise_sum(rh[:n]))
+        assert same(kernels.prefix_sum(rh, n), plain.prefix_sum(rh, n))
+        if n:
+            x = float(c1[n - 1]) * 0.37
+            assert kernels.search_right(c1, n, x) == plain.search_right(c2, n, x)
+    onset, area = np.sort(rng.uniform(20, 36, m)), rng.integers(0, 5, m)
+    assert same(kernels.exposure(onset, 100, 30.0, 1.0, 3.0), plain.exposure(onset, 100, 30.0, 1.0, 3.0))
+    assert same(kernels.area_sums(area, rh, 100, 5), plain.area_sums(area, rh, 100, 5))
