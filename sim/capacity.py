@@ -26,6 +26,7 @@ import numbers
 from collections.abc import Mapping
 
 import simpy
+from simpy.events import PENDING
 from simpy.resources.base import BaseResource, Get, Put
 
 POLICIES = ("fifo", "priority", "fair_share", "critical_ratio")
@@ -66,7 +67,7 @@ class CapacityRequest(Put):
             amount = int(amount)
         if amount < 1:
             raise ValueError(f"amount must be an int >= 1, got {amount!r}")
-        if amount > resource.capacity:
+        if amount > resource._capacity:  # (the capacity property, without its call)
             # It could never fit, and with no back-filling it would block the queue for ever.
             raise ValueError(f"amount {amount} exceeds capacity {resource.capacity}")
         self.amount = amount
@@ -80,17 +81,24 @@ class CapacityRequest(Put):
         self.repair_until = -math.inf  # the unit it holds is under repair until then
         resource._seq += 1
         # Sort key of the queue: arrival order, behind priority if the policy uses it.
-        self.key = (priority, resource._seq) if resource.policy == "priority" else (resource._seq,)
+        self.key = (priority, resource._seq) if resource._by_priority else (resource._seq,)
         # What Put.__init__ (and Event.__init__ under it) does, in one frame instead of three:
         # every run of a model makes a request, and the nested calls cost as much as the rest.
         # Same state, same order: the callback is in place before the queue is tried.
         env = resource._env
         self.env = env
-        self.callbacks = [resource._trigger_get]
+        # Put.__init__ would add resource._trigger_get, which serves waiting releases when the
+        # request is processed: releases never wait here (each is served when made), so it
+        # would find none.
+        self.callbacks = []
         self.resource = resource
         self.proc = env.active_process
-        resource.put_queue.append(self)
-        resource._trigger_put(None)  # serves it now if its units fit
+        q = resource.put_queue
+        if q:
+            q.append(self)
+            resource._trigger_put(None)  # serves the head now if its units fit
+        elif not resource._do_put(self):  # alone in the queue: served now if its units fit
+            q.append(self)
 
     def cancel(self) -> None:
         """Withdraw the request if it is still waiting (no-op once granted)."""
@@ -98,10 +106,11 @@ class CapacityRequest(Put):
             self.resource._cancel(self)
 
     def __exit__(self, exc_type, exc_value, traceback):
-        self.cancel()  # what Put.__exit__ does: withdraw it if still waiting
+        if self._value is PENDING:  # what Put.__exit__ does (cancel()): withdraw it if still waiting
+            self.resource._cancel(self)
         # As simpy.Resource: no release on generator clean-up (avoids reference cycles).
         if exc_type is not GeneratorExit:
-            self.resource.release(self)
+            CapacityRelease(self.resource, self)  # release()
         return None
 
 
@@ -116,8 +125,12 @@ class CapacityRelease(Get):
         self.callbacks = [resource._trigger_put]
         self.resource = resource
         self.proc = env.active_process
-        resource.get_queue.append(self)
-        resource._trigger_get(None)
+        q = resource.get_queue
+        if q:  # never, as releases are served at once: the general path all the same
+            q.append(self)
+            resource._trigger_get(None)
+        else:  # what appending and _trigger_get() do with an empty queue
+            resource._do_get(self)
 
 
 def _key(event):
@@ -165,6 +178,9 @@ class SharedCapacity(BaseResource):
     # the mutual references of the resource and its events.
     policy: str
     shares: dict[str, float]
+    _fair: bool
+    _by_priority: bool
+    _capacity: int
     _sorted: bool
     _seq: int
     _in_use: int
@@ -201,6 +217,8 @@ class SharedCapacity(BaseResource):
                 raise ValueError(f"shares[{owner!r}] must be a finite number > 0, got {share!r}")
         super().__init__(env, int(capacity))
         self.policy = policy
+        self._fair = policy == "fair_share"  # owners' units in use are counted
+        self._by_priority = policy == "priority"  # the queue's key starts with the priority
         self._sorted = policy in ("fifo", "priority")  # the queue's order is the serving order
         self.users: set[CapacityRequest] = set()  # granted, not yet released
         self._in_use = 0
@@ -338,19 +356,22 @@ class SharedCapacity(BaseResource):
         )
 
     def _do_put(self, event: CapacityRequest) -> bool:
-        if event.amount > self.capacity - self._in_use - self._down_idle:
+        if event.amount > self._capacity - self._in_use - self._down_idle:
             return False
         now = self._env.now
         self.users.add(event)
         self._in_use += event.amount
-        if self.policy == "fair_share":
+        if self._fair:
             self._owner_in_use[event.owner] = self._owner_in_use.get(event.owner, 0) + event.amount
         event.usage_since = now
         self._granted += 1
         self._sum_wait += now - event.time
         if self._record_waits:
             self._waits.append((event.owner, event.time, now))
-        event.succeed()
+        # event.succeed() inlined (a request is granted once, so it is pending here)
+        event._ok = True
+        event._value = None
+        self._env.schedule(event)
         return True
 
     def _do_get(self, event: CapacityRelease) -> bool:
@@ -359,14 +380,17 @@ class SharedCapacity(BaseResource):
             now = self._env.now
             self.users.remove(req)
             self._in_use -= req.amount
-            if self.policy == "fair_share":
+            if self._fair:
                 self._owner_in_use[req.owner] -= req.amount
             self._completed += 1
             self._sum_in_system += now - req.time
             held = now - req.usage_since
             self._sum_hold += held
             self._sum_hold_units += req.amount * held
-        event.succeed()
+        # event.succeed() inlined (a release is served once, when made)
+        event._ok = True
+        event._value = None
+        self._env.schedule(event)
         return True  # releases never block
 
     def _cancel(self, event: CapacityRequest) -> None:

@@ -29,6 +29,7 @@ from functools import cached_property
 
 import numpy as np
 
+from . import kernels
 from .units import DAYS_PER_MONTH
 
 
@@ -188,7 +189,8 @@ class KnowHow:
     ----------
     residual : float array, share of each mode's base hazard still carried (1 = unfixed)
     residual_hazard : float array, ``modes.hazard * residual`` (expected failures per run at
-        exposure 1), kept up to date with ``residual``: every run needs it, and a fix changes one entry
+        exposure 1), kept up to date with ``residual``: every run needs it, and a fix changes one entry.
+        Both are updated in place, never replaced, so a caller may keep views of them.
 
     Every run asks for its hazards, and a replication has thousands of runs over a few hundred
     modes, so what changes only with a fix or a month is kept rather than recomputed. Each cached
@@ -321,20 +323,25 @@ class KnowHow:
         A new array each call (callers may change it). The exposure depends on
         the level only, so it is remembered for the last levels asked.
         """
+        exposure = self.exposure(level, slope, cap)
+        # (hazard * residual) * exposure, the order of the plain formula
+        return self.residual_hazard[: len(exposure)] * exposure
+
+    def exposure(self, level: float, slope: float, cap: float) -> np.ndarray:
+        """Exposure (:func:`reach_exposure`) of a run reaching ``level`` to the modes with
+        onset <= ``level`` (the prefix :meth:`exposed_hazards` covers); remembered for the
+        last levels asked. Do not change it in place.
+        """
         key = (level, slope, cap)
         exposure = self._exposure.get(key)
         if exposure is None:
-            # reach_exposure() on the prefix, in place: every onset here is <= level, so its
-            # np.where is the identity and the values are the same.
-            exposure = level - self.modes.onset[: self.modes.prefix_length(level)]
-            exposure *= slope
-            exposure += 1.0
-            np.minimum(exposure, cap, out=exposure)
+            # reach_exposure() on the prefix: every onset here is <= level, so its np.where is
+            # the identity; the kernel does the other steps in one pass, with the same values.
+            exposure = kernels.exposure(self.modes.onset, self.modes.prefix_length(level), level, slope, cap)
             if len(self._exposure) >= self.EXPOSURE_CACHE:
                 self._exposure.clear()
             self._exposure[key] = exposure
-        # (hazard * residual) * exposure, the order of the plain formula
-        return self.residual_hazard[: len(exposure)] * exposure
+        return exposure
 
     def maturity(self, up_to: float) -> tuple[float, ...]:
         """Per area, the share of base hazard (modes with onset <= ``up_to``) the team has fixed.
@@ -355,13 +362,24 @@ class KnowHow:
             self._compute_maturity(k)
         return self._maturity[area]
 
+    def area_maturities(self, up_to: float, a: int, b: int) -> tuple[float, float]:
+        """``(area_maturity(up_to, a), area_maturity(up_to, b))`` in one call: the same values
+        (maturity is recomputed from the same state whichever area found it stale)."""
+        k = bisect.bisect_right(self.modes.onset_list, up_to)
+        fresh = self._fresh
+        if k != self._maturity_k or not (fresh[a] and fresh[b]):
+            self._compute_maturity(k)
+        maturity = self._maturity
+        return maturity[a], maturity[b]
+
     def _compute_maturity(self, k: int) -> None:
         m = self.modes
         n_areas = len(m.areas)
         if self._base_k != k:  # the base changes only when the prefix grows
-            self._base = np.bincount(m.area[:k], weights=m.hazard[:k], minlength=n_areas).tolist()
+            # np.bincount(m.area[:k], weights=m.hazard[:k], minlength=n_areas), compiled
+            self._base = kernels.area_sums(m.area, m.hazard, k, n_areas).tolist()
             self._base_k = k
-        left = np.bincount(m.area[:k], weights=self.residual_hazard[:k], minlength=n_areas).tolist()
+        left = kernels.area_sums(m.area, self.residual_hazard, k, n_areas).tolist()
         self._maturity = [1.0 - lo / b if b > 0 else 1.0 for lo, b in zip(left, self._base)]
         self._fresh = [True] * n_areas
         self._maturity_k = k

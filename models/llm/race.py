@@ -9,7 +9,6 @@ import numpy as np
 import simpy
 
 from sim.capacity import SharedCapacity
-from sim.iteration import iteration_loop
 from sim.knowhow import FailureModes, KnowHow
 from sim.model import Milestone, SimOutput
 from sim.recorder import Recorder
@@ -18,7 +17,7 @@ from sim.units import DAYS_PER_QUARTER, DAYS_PER_YEAR
 from .params import AREAS, LLMParams
 from .score import benchmark_score_scalar as score
 from .tables import schemas
-from .team import LLMTeam, Slot
+from .team import LLMTeam
 
 
 def draw_world(params: LLMParams, streams) -> FailureModes:
@@ -37,6 +36,43 @@ def draw_world(params: LLMParams, streams) -> FailureModes:
     )
 
 
+#: The ``events`` columns in the order :meth:`LLMTeam.slot_loop` appends a run's row.
+EVENT_COLUMNS = (
+    "rep",
+    "t_days",
+    "team",
+    "run_id",
+    "kind",
+    "area",
+    "outcome",
+    "wait_days",
+    "duration_days",
+    "level",
+    "capability",
+    "gpus",
+    "cost_usd",
+    "mode",
+    "identified",
+    "interruptions",
+    "compute_flop",
+)
+
+#: The ``states`` columns in the order :meth:`Race.record_state` appends a row.
+STATE_COLUMNS = (
+    "rep",
+    "t_days",
+    "team",
+    "capability",
+    "internal_capability",
+    "measured_capability",
+    "score",
+    "measured_score",
+    "spend_usd",
+    "largest_run",
+    "absorptive",
+)
+
+
 class Race:
     """Everything one replication holds; built and run by :func:`simulate`."""
 
@@ -44,8 +80,14 @@ class Race:
         self.params, self.rep = params, streams.rep
         self.env = env = simpy.Environment()
         tables = schemas(params)
+        if tables["events"].names != EVENT_COLUMNS:  # LLMTeam.slot_loop appends rows in this order
+            raise RuntimeError(f"events columns {tables['events'].names} != {EVENT_COLUMNS}")
+        if tables["states"].names != STATE_COLUMNS:  # record_state appends rows in this order
+            raise RuntimeError(f"states columns {tables['states'].names} != {STATE_COLUMNS}")
         self.events = Recorder(tables["events"])
         self.states = Recorder(tables["states"])
+        self._add_state = self.states.rows.append
+        self._scores: dict[float, float] = {}  # capability -> benchmark score
         modes = draw_world(params, streams)
         w = params.world
         self.capacities = {
@@ -90,9 +132,9 @@ class Race:
             self.record_state(team, 0.0)
             for r in team.p.releases:
                 self.schedule_release(team, r.t_days, r.capability, r.capability, r.compute_flop)
-            env.process(iteration_loop(env, Slot(team, "run"), team.capacity))
+            env.process(team.slot_loop(env, "run"))
             for _ in range(team.p.experiments.slots):
-                env.process(iteration_loop(env, Slot(team, "experiment"), team.capacity))
+                env.process(team.slot_loop(env, "experiment"))
             cu = team.p.catchup
             if name != params.leader or cu.from_all_teams:
                 rng = streams.generator("catchup", name)
@@ -250,19 +292,32 @@ class Race:
 
     # -- recording ---------------------------------------------------------------
     def record_state(self, team: LLMTeam, t_days: float):
-        """Add one ``states`` row for ``team`` at ``t_days`` (days)."""
-        self.states.add(
-            rep=self.rep,
-            t_days=t_days,
-            team=team.name,
-            capability=team.public_best,
-            internal_capability=team.internal_best,
-            measured_capability=team.measured_best,
-            score=score(team.public_best),
-            measured_score=score(team.measured_best),
-            spend_usd=team.budget.spent_usd,
-            largest_run=team.largest_run,
-            absorptive=team.kh.absorptive,
+        """Add one ``states`` row for ``team`` at ``t_days`` (days).
+
+        A row per run: the columns are appended in schema order (checked in ``__init__``),
+        and the scores of the few capabilities a replication releases are remembered.
+        """
+        public, measured, scores = team.public_best, team.measured_best, self._scores
+        public_score = scores.get(public)
+        if public_score is None:
+            public_score = scores[public] = score(public)
+        measured_score = scores.get(measured)
+        if measured_score is None:
+            measured_score = scores[measured] = score(measured)
+        self._add_state(
+            (
+                self.rep,
+                t_days,
+                team.name,
+                public,
+                team.internal_best,
+                measured,
+                public_score,
+                measured_score,
+                team.budget.spent_usd,
+                team.largest_run,
+                team.kh.absorptive,
+            )
         )
 
 

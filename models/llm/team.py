@@ -1,8 +1,9 @@
 """An LLM team: its know-how, its runs on a GPU cluster, and what it learns.
 
 A team runs one main slot (its frontier training runs) and optionally some
-experiment slots (small runs side by side, below the main target) through
-:func:`sim.iteration.iteration_loop`. Capability is log10 effective compute
+experiment slots (small runs side by side, below the main target), each a
+SimPy process running :meth:`LLMTeam.slot_loop` (the steps of
+:func:`sim.iteration.iteration_loop`). Capability is log10 effective compute
 at the scenario's reference recipe, less what unfixed silent modes cost.
 """
 
@@ -10,55 +11,22 @@ from __future__ import annotations
 
 import bisect
 import math
-from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
 
 from sim.budget import Budget
-from sim.knowhow import KnowHow, draw_failure, identify_probability
+from sim.capacity import CapacityRequest
+from sim.kernels import pairwise_sum, prefix_sum, run_weights, search_right, silent_weights
+from sim.knowhow import KnowHow, identify_probability
 from sim.units import DAYS_PER_MONTH, DAYS_PER_YEAR, SECONDS_PER_DAY
 
 from .params import AREAS
-from .reliability import maturity_lerp, sample_interruptions
+from .reliability import maturity_lerp
 
 DATA, INFRA, STABILITY, POST, EVAL = range(len(AREAS))
 # Divergence and hardware faults show when they happen; data and post-training
 # faults only at the end, unless in-run evaluation catches them (fail early).
 VISIBLE = np.array([False, True, True, False, False])
-
-
-@dataclass(slots=True)
-class Plan:
-    """The next run a team plans: kind (``run`` or ``experiment``), level (log10 effective
-    FLOP), GPUs, planned days, cluster slots, priority, estimated US$ and the days of
-    preparation after it.
-    """
-
-    kind: str  # "run" (main) or "experiment"
-    level: float  # log10 effective compute (before silent losses)
-    gpus: float
-    days: float  # planned training days
-    units: int  # cluster slots requested
-    priority: float
-    cost_usd: float  # estimate, before interruptions
-    prep_days: float
-    flop: float  # physical training FLOP planned (GPU-days x FLOP/s x MFU)
-
-
-@dataclass(slots=True)
-class Outcome:
-    """How a run ended: the failing mode (-1 on success), days, US$, interruptions, the
-    hazards it faced, the team's evaluation maturity when it started and its queueing days.
-    """
-
-    cause: int  # failing mode, -1 on success
-    duration_days: float
-    cost_usd: float
-    interruptions: int
-    hazards: np.ndarray  # hazards the run faced, modes with onset <= its level
-    eval_maturity: float  # share of the evaluation area's hazard fixed when the run started
-    wait_days: float  # queued for the cluster
 
 
 class LLMTeam:
@@ -76,6 +44,9 @@ class LLMTeam:
         self._area_name = [AREAS[a] for a in modes.area.tolist()]
         self._visible = VISIBLE[modes.area].tolist()
         self._infra_of = math.nan  # infra maturity the interruption parameters below are for
+        # The existence proof discounts a follower's confounders (or every team's, from all teams).
+        self._existence_proof = ep = p.catchup.existence_proof
+        self._proof_discount = ep > 0 and (name != race.params.leader or p.catchup.from_all_teams)
         self._interruption_params = (0.0, 0.0, 0.0)
         self.largest_run = p.largest_run
         self.internal_best = (
@@ -96,99 +67,220 @@ class LLMTeam:
         w = self.world
         return level - self.silent_loss(self.kh.exposed_hazards(level, w.exposure_slope, w.exposure_cap))
 
-    # -- the world as this team sees it ---------------------------------------
-    def level_per_gpu_day(self, t_days: float) -> float:
-        """log10 effective FLOP one GPU-day buys at ``t_days`` (hardware, MFU, algorithms)."""
-        c, years = self.cluster, t_days / DAYS_PER_YEAR
-        flops = c.flops_per_gpu * c.hardware_growth_per_year**years
-        months = t_days / DAYS_PER_MONTH - self.p.algorithm_lag_months
-        algorithms = math.log10(2.0) * months / self.race.params.algorithms.halving_months
-        return math.log10(flops * SECONDS_PER_DAY * self.p.mfu) + algorithms
+    # -- the iteration loop ---------------------------------------------------------
+    def slot_loop(self, env, kind: str):
+        """One slot's R&D iteration loop (a SimPy process): the main runs (``kind="run"``)
+        or one line of experiments.
 
-    def cluster_gpus(self, t_days: float) -> float:
-        """GPUs of the team's cluster at ``t_days`` (days), grown yearly."""
-        c = self.cluster
-        return c.gpus * c.gpu_growth_per_year ** (t_days / DAYS_PER_YEAR)
-
-    # -- planning ---------------------------------------------------------------
-    def target_level(self) -> float:
-        """The level (log10 effective FLOP) the next main run aims at: the largest successful
-        run (``hold``), ``step_factor`` past it (``step``), or as far as compute allows
-        (``jump``, infinite here); with ``toward_leader``, toward the leader's public level.
+        It is :func:`sim.iteration.iteration_loop` with :meth:`plan`, :meth:`execute` and
+        :meth:`learn` written out in one frame: plan the next run, wait for the money,
+        queue for the cluster, train (draw the failing mode, interruptions), release the
+        units, spend, learn, prepare. A replication runs thousands of these loops'
+        iterations, and the calls, the ``Plan`` and ``Outcome`` objects and the
+        attribute look-ups cost as much as the arithmetic. Every value is computed by
+        the same floating-point operations in the same order as in those methods, and
+        random numbers are drawn in the same order, so the tables are the same to the
+        last bit (``benchmarks/identity.py`` checks it).
         """
-        p = self.p
-        if p.policy == "hold":
-            return self.largest_run
-        factor = p.jump_factor if p.policy == "jump" else p.step_factor
-        target = self.largest_run + math.log10(factor)
-        if p.catchup.toward_leader:
-            # A follower knows the leader's public level can be reached.
-            leader = self.race.proof_level(self)
-            target = max(target, min(leader, self.largest_run + math.log10(p.catchup.toward_factor)))
-        if p.policy == "jump":
-            target = math.inf  # as far as its compute allows
-        return target
-
-    def plan(self, t_days: float, kind: str) -> Plan:
-        """Plan a main run (``kind="run"``) or an experiment at ``t_days``: level, GPUs, days
-        and cost, within the team's share of the cluster and its run-length limits.
-        """
-        p, c = self.p, self.cluster
-        self.kh.advance(t_days)
-        per_gpu_day = self.level_per_gpu_day(t_days)
-        gpus_cluster = self.cluster_gpus(t_days)
-        if kind == "run":
-            gpus_max = gpus_cluster * p.share
-            level = min(self.target_level(), per_gpu_day + math.log10(gpus_max * p.max_run_days))
-            gpu_days = 10.0 ** (level - per_gpu_day)
-            days = min(max(gpu_days / gpus_max, p.run_days), p.max_run_days)
-            prep = p.prep_days
-        else:
-            e = p.experiments
-            gpus_max = gpus_cluster * e.share
-            level = (
-                min(self.target_level(), per_gpu_day + math.log10(gpus_cluster * p.share * p.run_days))
-                - e.below
-            )
-            level = min(level, per_gpu_day + math.log10(gpus_max * e.run_days))
-            gpu_days = 10.0 ** (level - per_gpu_day)
-            days, prep = e.run_days, 0.0
-        gpus = gpu_days / days
-        units = min(c.units, max(1, math.ceil(gpus / gpus_cluster * c.units - 1e-9)))
-        flop = (
-            gpus
-            * days
-            * SECONDS_PER_DAY
-            * p.mfu
-            * c.flops_per_gpu
-            * c.hardware_growth_per_year ** (t_days / DAYS_PER_YEAR)
+        p, c, w, kh, rng, race = self.p, self.cluster, self.world, self.kh, self.rng, self.race
+        capacity, budget, name = self.capacity, self.budget, self.name
+        is_run = kind == "run"
+        e = p.experiments
+        # plan(): constants of the team and its cluster
+        policy, jump = p.policy, p.policy == "jump"
+        log_factor = math.log10(p.jump_factor if jump else p.step_factor)
+        toward, log_toward = p.catchup.toward_leader, math.log10(p.catchup.toward_factor)
+        flops_per_gpu, hw_growth, gpus0, gpu_growth = (
+            c.flops_per_gpu,
+            c.hardware_growth_per_year,
+            c.gpus,
+            c.gpu_growth_per_year,
         )
-        if kind == "run" and self.start_phase is not None:
-            # A run in flight when the scenario starts: only its remaining days lie ahead
-            # (and cost money now); its level and compute are the whole run's.
-            days, self.start_phase = days * (1.0 - self.start_phase), None
-        return Plan(kind, level, gpus, days, units, p.priority, gpus * days * c.cost_per_gpu_day, prep, flop)
-
-    # -- a run ------------------------------------------------------------------
-    def execute(self, env, plan: Plan, wait_days: float):
-        """Run ``plan`` (a SimPy generator): draw the failing mode, stop early when the failure
-        shows or in-run evaluation catches it, add interruptions; return the :class:`Outcome`.
-        """
-        w, p, rng = self.world, self.p, self.rng
-        hazards = self.kh.exposed_hazards(plan.level, w.exposure_slope, w.exposure_cap)
-        cause = draw_failure(rng, hazards * self._fatal[: len(hazards)])
-        fraction = 1.0
-        if cause >= 0 and (self._visible[cause] or rng.random() < p.fail_early):
-            fraction = rng.random()  # stopped when the failure shows
-        train_days = plan.days * fraction
-        kh, largest = self.kh, self.largest_run
-        hazard, restart, write = self.interruption_params(kh.area_maturity(largest, INFRA))
-        eval_maturity = kh.area_maturity(largest, EVAL)  # as the run starts: other slots may fix modes
-        ints = sample_interruptions(rng, plan.gpus, train_days, hazard, restart, write)
-        duration = train_days + ints.extra_days
-        yield env.timeout(duration)
-        cost = plan.gpus * duration * self.cluster.cost_per_gpu_day
-        return Outcome(cause, duration, cost, ints.count, hazards, eval_maturity, wait_days)
+        units_max, cost_per_gpu_day = c.units, c.cost_per_gpu_day
+        mfu, lag_months, halving = p.mfu, p.algorithm_lag_months, race.params.algorithms.halving_months
+        log2 = math.log10(2.0)
+        share, max_run_days, run_days, priority = p.share, p.max_run_days, p.run_days, p.priority
+        e_share, e_run_days, e_below = e.share, e.run_days, e.below
+        prep = p.prep_days if is_run else 0.0
+        log10, ceil, inf = math.log10, math.ceil, math.inf
+        # Budget.delay(): a team without a budget never waits
+        usd_per_year, to_days = budget.usd_per_year, budget.unit.to_days
+        # execute()
+        slope, cap = w.exposure_slope, w.exposure_cap
+        fatal, silent_mask, visible, area_name = self._fatal, self._silent, self._visible, self._area_name
+        fail_early = p.fail_early
+        expm1, dot = np.expm1, np.dot
+        random, poisson = rng.random, rng.poisson
+        sqrt = math.sqrt
+        # learn()
+        diagnosis, confounding = p.diagnosis, w.confounding
+        loss_per_hazard, notice = w.silent_loss_per_hazard, w.notice_on_success
+        decision_quality, eval_optimism, release_lag = p.decision_quality, p.eval_optimism, p.release_lag_days
+        confounders, fix = self.confounders, kh.fix
+        add_event = race.events.rows.append
+        rep = race.rep
+        nan = math.nan
+        residual_hazard = kh.residual_hazard  # updated in place
+        # level -> (exposure, a view of this slot's hazards buffer, a view of the silent mask over
+        # the modes a run at that level meets, and their number)
+        prefixes: dict[float, tuple] = {}
+        # This slot's buffers: a run's hazards (kept until it has learnt) and cumulative weights.
+        hazards_buf, cum = np.empty(len(residual_hazard)), np.empty(len(residual_hazard))
+        while True:
+            now = env.now  # read once: env.now is a property, and the clock stands still until a yield
+            # -- plan(now, kind) --
+            if (now - kh.t_days) / DAYS_PER_MONTH + 1e-9 >= 1.0:  # a month is over: kh.advance(now)
+                kh.advance(now)
+            years = now / DAYS_PER_YEAR
+            hw = hw_growth**years
+            flops = flops_per_gpu * hw
+            months = now / DAYS_PER_MONTH - lag_months
+            algorithms = log2 * months / halving
+            per_gpu_day = log10(flops * SECONDS_PER_DAY * mfu) + algorithms  # level_per_gpu_day(now)
+            gpus_cluster = gpus0 * gpu_growth ** (now / DAYS_PER_YEAR)  # cluster_gpus(now)
+            largest = self.largest_run
+            if policy == "hold":  # target_level()
+                target = largest
+            else:
+                target = largest + log_factor
+                if toward:
+                    leader = race.proof_level(self)
+                    target = max(target, min(leader, largest + log_toward))
+                if jump:
+                    target = inf
+            if is_run:
+                gpus_max = gpus_cluster * share
+                level = min(target, per_gpu_day + log10(gpus_max * max_run_days))
+                gpu_days = 10.0 ** (level - per_gpu_day)
+                days = min(max(gpu_days / gpus_max, run_days), max_run_days)
+            else:
+                gpus_max = gpus_cluster * e_share
+                level = min(target, per_gpu_day + log10(gpus_cluster * share * run_days)) - e_below
+                level = min(level, per_gpu_day + log10(gpus_max * e_run_days))
+                gpu_days = 10.0 ** (level - per_gpu_day)
+                days = e_run_days
+            gpus = gpu_days / days
+            units = min(units_max, max(1, ceil(gpus / gpus_cluster * units_max - 1e-9)))
+            flop = gpus * days * SECONDS_PER_DAY * mfu * flops_per_gpu * hw
+            if is_run and self.start_phase is not None:
+                # A run in flight when the scenario starts: only its remaining days lie ahead
+                # (and cost money now); its level and compute are the whole run's.
+                days, self.start_phase = days * (1.0 - self.start_phase), None
+            # -- wait for the money: Budget.delay(cost, now) --
+            if usd_per_year is not None:
+                cost_usd = gpus * days * cost_per_gpu_day
+                accrued = usd_per_year * to_days(now) / DAYS_PER_YEAR
+                short = cost_usd - (budget.initial_usd + accrued - budget.spent_usd)  # - available(now)
+                if short > 0:
+                    delay = budget.unit.from_days(short / usd_per_year * DAYS_PER_YEAR)
+                    if delay > 0:
+                        yield env.timeout(delay)
+                        now = env.now
+            asked = now
+            with CapacityRequest(capacity, units, name, priority) as req:
+                yield req
+                # -- execute(): the run's hazards as it starts (other slots may have fixed modes) --
+                started = env.now
+                # kh.exposed_hazards(level, slope, cap) into this slot's buffer (a view of its
+                # first n entries), and draw_failure(rng, hazards * fatal): the run survives with
+                # probability exp(-sum), else one mode fails in proportion to its weight. The
+                # kernel sums the weights (numpy's pairwise sum) and accumulates them at once.
+                prefix = prefixes.get(level)
+                if prefix is None:
+                    exposure = kh.exposure(level, slope, cap)
+                    n = len(exposure)
+                    prefix = (exposure, hazards_buf[:n], silent_mask[:n], n)
+                    if len(prefixes) >= kh.EXPOSURE_CACHE:
+                        prefixes.clear()
+                    prefixes[level] = prefix
+                exposure, hazards, silent_n, n = prefix
+                total, top = run_weights(residual_hazard, exposure, fatal, hazards_buf, cum)
+                cause = -1
+                if not (total <= 0.0 or random() >= -expm1(-total)):
+                    if not top <= 0.0:  # pick_in_proportion()
+                        cause = min(search_right(cum, n, random() * top), n - 1)
+                fraction = 1.0
+                if cause >= 0 and (visible[cause] or random() < fail_early):
+                    fraction = random()  # stopped when the failure shows
+                train_days = days * fraction
+                largest = self.largest_run
+                infra, eval_maturity = kh.area_maturities(largest, INFRA, EVAL)
+                if infra == self._infra_of:  # self.interruption_params(infra), remembered
+                    hazard, restart, write = self._interruption_params
+                else:
+                    hazard, restart, write = self.interruption_params(infra)
+                # sample_interruptions(rng, gpus, train_days, hazard, restart, write)
+                mean = hazard * gpus * train_days
+                n_ints = int(poisson(mean)) if mean > 0 else 0
+                if hazard <= 0 or gpus <= 0:
+                    extra = 0.0
+                else:
+                    mtbf_h = 24.0 / (hazard * gpus)
+                    tau_h = sqrt(2.0 * write * mtbf_h) if write > 0 else 0.0
+                    lost_h = pairwise_sum(random(n_ints)) * tau_h if n_ints else 0.0
+                    ckpt_days = train_days * (write / tau_h) if tau_h > 0 else 0.0
+                    extra = n_ints * restart / 24.0 + lost_h / 24.0 + ckpt_days
+                duration = train_days + extra
+                yield env.timeout(duration)
+                cost = gpus * duration * cost_per_gpu_day
+            budget.spent_usd += cost  # spent whether the run succeeded or not
+            # -- learn(now, plan, outcome) --
+            now = env.now
+            self.runs += 1
+            identified, area, capability = False, "", nan
+            if cause >= 0:
+                # try_fix(): identified with probability diagnosis / (1 + confounding x N)
+                if random() < diagnosis / (1.0 + confounding * confounders(hazards, cause)):
+                    fix(cause)
+                    identified = True
+                area = area_name[cause]
+                outcome = "failure"
+            else:
+                outcome = "success"
+                # silent = hazards * silent_n; the sums of silent and of silent * 1e6
+                silent_total, weight, top = silent_weights(hazards, silent_mask, 1e6, cum)
+                loss = loss_per_hazard * float(dot(hazards, silent_n))  # silent_loss(hazards)
+                capability = level - loss
+                if is_run or level > self.largest_run:
+                    self.largest_run = max(self.largest_run, level)
+                if silent_total > 0 and random() < notice * eval_maturity:
+                    # draw_failure(rng, silent * 1e6): a mode in proportion to its cost
+                    worst = -1
+                    if not (weight <= 0.0 or random() >= -expm1(-weight)):
+                        if not top <= 0.0:
+                            worst = min(search_right(cum, n, random() * top), n - 1)
+                    if worst >= 0:
+                        identified = self.try_fix(hazards, worst)
+                        area = area_name[worst]
+                if is_run and capability > self.internal_best and random() < decision_quality:
+                    self.internal_best = capability
+                    overstated = (1.0 - eval_maturity) * (loss + eval_optimism)
+                    race.schedule_release(self, now + release_lag, capability, capability + overstated, flop)
+            # race.events.add(...), the columns in schema order (checked by Race)
+            add_event(
+                (
+                    rep,
+                    now,
+                    name,
+                    self.runs,
+                    kind,
+                    area,
+                    outcome,
+                    started - asked,
+                    duration,
+                    level,
+                    capability,
+                    gpus,
+                    cost,
+                    cause,
+                    identified,
+                    n_ints,
+                    flop,
+                )
+            )
+            race.record_state(self, now)
+            if prep > 0:
+                yield env.timeout(prep)  # DAY.from_days(prep) is prep
 
     def interruption_params(self, infra: float) -> tuple[float, float, float]:
         """Interruptions per GPU-day, restart hours and checkpoint-write hours at infra maturity ``infra``.
@@ -220,14 +312,14 @@ class LLMTeam:
         cause_hazard = hazards[cause]
         hazards[cause] = 0.0
         try:
-            total = float(np.add.reduce(hazards))  # hazards.sum() without its Python wrapper
+            total = pairwise_sum(hazards)  # float(np.add.reduce(hazards)), compiled
             if total <= 0.0:
                 return 0.0
             n_eff = total * total / float(np.dot(hazards, hazards))
-            ep = self.p.catchup.existence_proof
-            if ep > 0 and (self.name != self.race.params.leader or self.p.catchup.from_all_teams):
+            if self._proof_discount:
                 k = bisect.bisect_right(self._onset, self.race.proof_level(self))
-                n_eff *= 1.0 - ep * float(np.add.reduce(hazards[:k])) / total  # [:k] may be all: fine
+                # float(np.add.reduce(hazards[:k])), compiled
+                n_eff *= 1.0 - self._existence_proof * prefix_sum(hazards, k) / total
             return n_eff
         finally:
             hazards[cause] = cause_hazard
@@ -241,74 +333,3 @@ class LLMTeam:
             self.kh.fix(mode)
             return True
         return False
-
-    def learn(self, t_days: float, plan: Plan, out: Outcome) -> None:
-        """After a run ends at ``t_days``: diagnose a failure, or on success update capability,
-        maybe notice a silent mode and schedule a release; record the event and the state.
-        """
-        self.runs += 1
-        w = self.world
-        identified, area, capability = False, "", math.nan
-        if out.cause >= 0:
-            identified = self.try_fix(out.hazards, out.cause)
-            area = self._area_name[out.cause]
-            outcome = "failure"
-        else:
-            outcome = "success"
-            hazards, silent_mask = out.hazards, self._silent[: len(out.hazards)]
-            silent = hazards * silent_mask
-            loss = w.silent_loss_per_hazard * float(np.dot(hazards, silent_mask))  # silent_loss(hazards)
-            capability = plan.level - loss
-            if plan.kind == "run" or plan.level > self.largest_run:
-                self.largest_run = max(self.largest_run, plan.level)
-            eval_maturity = out.eval_maturity
-            if np.add.reduce(silent) > 0 and self.rng.random() < w.notice_on_success * eval_maturity:
-                worst = draw_failure(self.rng, silent * 1e6)  # a mode in proportion to its cost
-                if worst >= 0:
-                    identified = self.try_fix(out.hazards, worst)
-                    area = self._area_name[worst]
-            if (
-                plan.kind == "run"
-                and capability > self.internal_best
-                and self.rng.random() < self.p.decision_quality
-            ):
-                self.internal_best = capability
-                overstated = (1.0 - eval_maturity) * (loss + self.p.eval_optimism)
-                self.race.schedule_release(
-                    self, t_days + self.p.release_lag_days, capability, capability + overstated, plan.flop
-                )
-        self.race.events.add(
-            rep=self.race.rep,
-            t_days=t_days,
-            team=self.name,
-            run_id=self.runs,
-            kind=plan.kind,
-            area=area,
-            outcome=outcome,
-            wait_days=out.wait_days,
-            duration_days=out.duration_days,
-            level=plan.level,
-            capability=capability,
-            gpus=plan.gpus,
-            cost_usd=out.cost_usd,
-            mode=int(out.cause),
-            identified=identified,
-            interruptions=out.interruptions,
-            compute_flop=plan.flop,
-        )
-        self.race.record_state(self, t_days)
-
-
-class Slot:
-    """One process's view of a team: its main run or one experiment line.
-
-    Its methods are the team's, bound once (``plan`` with the slot's kind), so
-    a run costs no extra Python call per step of the iteration loop.
-    """
-
-    def __init__(self, team: LLMTeam, kind: str):
-        self.team, self.kind = team, kind
-        self.name, self.budget = team.name, team.budget
-        self.plan = partial(team.plan, kind=kind)
-        self.execute = team.execute
-        self.learn = team.learn
