@@ -245,8 +245,11 @@ def cmd_sweep(args) -> int:
     )
     _notes(res.get("notes"))
     cols = ["point", *res["keys"], "follower", "reps", "headline_mean", "headline_lo", "headline_hi"]
-    print(f"{res['label']}: mean [95% CI] per point")
-    print(res["summary"][cols].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    if len(res["summary"]):
+        print(f"{res['label']}: mean [95% CI] per point")
+        print(res["summary"][cols].to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+    else:  # a leader-only model: nothing is behind anything; its own figures say what moved
+        print(f"{len(res['points'])} points; no followers, so no headline per point")
     files = sorted(p.name for p in out.iterdir() if p.is_file())
     print(f"\nwrote {out}/: {', '.join(files)} and parts/")
     return 0

@@ -350,7 +350,8 @@ def write_sweep(result: dict, out: Path, figures: bool = True, store: Store | No
         else:
             (Path(out) / name).write_bytes(data)
     if figures:
-        draw_sweep(result, Path(out))
+        if len(result["summary"]):  # a leader-only model has no headline to draw
+            draw_sweep(result, Path(out))
         if store is not None and store.manifest["spec"].get("keep_tables", True):
             from . import registry
 

@@ -47,7 +47,7 @@ class Smt2020Model(Model):
     def report(self, results) -> str:
         """Cycle time and flow factor per product and priority, and the fidelity checks
         against the published figures when the dataset has them."""
-        from .fidelity import fidelity_table, flow_by_product, format_fidelity, rep_checks
+        from .fidelity import PUBLISHED, fidelity_table, flow_by_product, format_fidelity, rep_checks
 
         params = results.params
         t = results.tables
@@ -59,6 +59,13 @@ class Smt2020Model(Model):
         if len(table):
             text.append(f"\nfidelity against the published SMT2020 figures ({params.dataset.name}):")
             text.append(format_fidelity(table))
+            rate, ct = per_rep["lots_per_day"].median(), per_rep["mean_cycle_days"].median()
+            wip = PUBLISHED.get(params.dataset.name, {}).get("wip_lots")
+            if wip is not None:  # Little's law ties the published WIP to a mean cycle time
+                text.append(
+                    f"mean cycle time {ct:.1f} days at {rate:.1f} lots/day; Little's law on the published "
+                    f"WIP: {wip[0]:,.0f} / {rate:.1f} = {wip[0] / rate:.1f} days"
+                )
             areas = per_rep["bottleneck_area"].value_counts()
             text.append(
                 "bottleneck (busiest tool group): "

@@ -161,12 +161,14 @@ def flow_by_product(lots: pd.DataFrame, warmup_days: float = 0.0) -> pd.DataFram
 
 def format_fidelity(table: pd.DataFrame) -> str:
     """The fidelity table as text: one line per check."""
-    lines = ["check                      published   measured [5%, 95%]            tolerance  within"]
+    w = max([len("check"), *(len(c) for c in table["check"])])
+    rows = [("check", "published", "measured [5%, 95%]", "tolerance", "within")]
     for r in table.itertuples():
         fmt = "{:,.0f}" if r.published > 100 else "{:.3f}"
-        lines.append(
-            f"{r.check:<26} {fmt.format(r.published):>9}   {fmt.format(r.measured):>9} "
-            f"[{fmt.format(r.measured_p05)}, {fmt.format(r.measured_p95)}]".ljust(70)
-            + f" {r.tolerance:>7}  {'yes' if r.within else 'NO'}"
-        )
-    return "\n".join(lines)
+        measured = f"{fmt.format(r.measured)} [{fmt.format(r.measured_p05)}, {fmt.format(r.measured_p95)}]"
+        rows.append((r.check, fmt.format(r.published), measured, r.tolerance, "yes" if r.within else "NO"))
+    widths = [w, *(max(len(row[i]) for row in rows) for i in range(1, 5))]
+    return "\n".join(
+        "  ".join(c.ljust(widths[i]) if i in (0, 2) else c.rjust(widths[i]) for i, c in enumerate(row))
+        for row in rows
+    )

@@ -8,7 +8,9 @@ measures per policy
 * how fast each team's yield rises: months until its expected line yield first reaches
   ``world.target_yield`` (NaN when it does not within the horizon), and its yield at the end;
 * what it costs production: the median cycle time (days) and flow factor of regular
-  production lots, and production throughput (lots per day).
+  production lots, and production throughput (lots per day);
+* the engineering lots' own median flow factor and lots finished per day (the pace of
+  learning).
 
 Example::
 
@@ -56,7 +58,8 @@ def months_to_target(trajectories: pd.DataFrame, target: float) -> pd.DataFrame:
 
 def production_cost(lots: pd.DataFrame, days: float) -> pd.DataFrame:
     """Per rep: regular production lots' median cycle time (days) and flow factor (lots
-    released at or after day 0), and production lots finished per day."""
+    released at or after day 0), production lots finished per day, and the engineering
+    lots' median flow factor and lots finished per day."""
     prod = lots[~lots["engineering"].astype(bool)]
     reg = prod[(prod["priority"] == 10) & (prod["release_t_days"] >= 0)]
     reg = reg.assign(ff=reg["cycle_time_days"] / reg["raw_process_days"])
@@ -68,6 +71,10 @@ def production_cost(lots: pd.DataFrame, days: float) -> pd.DataFrame:
         }
     )
     out["production_lots_per_day"] = prod.groupby("rep").size() / days
+    eng = lots[lots["engineering"].astype(bool)]
+    eng = eng.assign(ff=eng["cycle_time_days"] / eng["raw_process_days"])
+    out["engineering_flow_factor"] = eng.groupby("rep")["ff"].median()
+    out["engineering_lots_per_day"] = eng.groupby("rep").size() / days
     return out.reset_index()
 
 
