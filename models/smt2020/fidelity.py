@@ -62,6 +62,20 @@ PUBLISHED: dict[str, dict[str, tuple[float, float, str]]] = {
 }
 
 
+def flow_sample(lots: pd.DataFrame, days: float, warmup_days: float = 0.0) -> pd.DataFrame:
+    """The lots flow factors are measured on: regular (priority 10) production lots released
+    from ``warmup_days`` to :data:`TAIL_DAYS` before the end of a run of ``days`` (days;
+    initial WIP is released before 0 and left out)."""
+    released = lots["release_t_days"]
+    keep = (
+        ~lots["engineering"].astype(bool)
+        & (lots["priority"] == 10)
+        & (released >= warmup_days)
+        & (released <= days - TAIL_DAYS)
+    )
+    return lots[keep]
+
+
 def _weighted(tg: pd.DataFrame, col: str, areas) -> float:
     g = tg[tg["area"].astype(str).isin(areas)]
     w = g["tools"].to_numpy(float)
@@ -81,8 +95,7 @@ def rep_checks(
     rows = []
     for rep, lr in lots.groupby("rep", sort=True):
         prod = lr[~lr["engineering"].astype(bool)]
-        released = prod["release_t_days"]
-        reg = prod[(prod["priority"] == 10) & (released >= warmup_days) & (released <= days - TAIL_DAYS)]
+        reg = flow_sample(lr, days, warmup_days)
         ff = (reg["cycle_time_days"] / reg["raw_process_days"]).to_numpy(float)
         # The same with transport counted as raw time: the paper does not define raw process
         # time, and only this reading agrees with its WIP by Little's law (README, SMT2020).

@@ -22,22 +22,16 @@ import pandas as pd
 from sim import runner
 from sim.options import RunOptions
 
-from .fidelity import TAIL_DAYS
+from .fidelity import flow_sample
 
 
 def curve_points(lots: pd.DataFrame, tool_groups: pd.DataFrame, days: float, keys=("rep",)) -> pd.DataFrame:
-    """Per group of ``keys`` (e.g. sweep point and rep): the median flow factor of regular
-    production lots released from day 0 to :data:`~models.smt2020.fidelity.TAIL_DAYS` before
-    the end (``days``), and the bottleneck's utilisation (the busiest non-Delay tool group,
-    share of its available time)."""
+    """Per group of ``keys`` (e.g. sweep point and rep): the median flow factor of the
+    lots of :func:`~models.smt2020.fidelity.flow_sample` (regular production lots released
+    from day 0 to 90 days before the end of a run of ``days``), and the bottleneck's
+    utilisation (the busiest non-Delay tool group, share of its available time)."""
     keys = list(keys)
-    rel = lots["release_t_days"]
-    reg = lots[
-        (~lots["engineering"].astype(bool))
-        & (lots["priority"] == 10)
-        & (rel >= 0)
-        & (rel <= days - TAIL_DAYS)
-    ]
+    reg = flow_sample(lots, days)
     ff = (reg["cycle_time_days"] / reg["raw_process_days"]).groupby([reg[k] for k in keys]).median()
     work = tool_groups[tool_groups["area"].astype(str) != "Delay"]
     top = work.groupby(keys)["utilisation"].max()
