@@ -26,8 +26,9 @@ import numpy as np
 
 from models.smt2020.data import Dataset
 from models.smt2020.fab import Fab
+from sim.units import DAYS_PER_YEAR, MINUTES_PER_DAY
 
-MIN_PER_YEAR = 365.0 * 1440.0
+MIN_PER_YEAR = DAYS_PER_YEAR * MINUTES_PER_DAY  # the engine's year (sim.units)
 
 
 def _peak_mb() -> float:

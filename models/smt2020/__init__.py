@@ -13,7 +13,7 @@ dataset.path=DIR --set dataset.name=HVLM`` reads the folder the user downloaded.
 """
 
 from sim.model import Headline, Model
-from sim.units import MINUTE
+from sim.units import DAYS_PER_YEAR, MINUTE
 
 from .params import AREAS, Smt2020Params
 from .tables import schemas
@@ -42,7 +42,12 @@ class Smt2020Model(Model):
 
     def example(self) -> dict:
         """The synthetic dataset with one R&D team for 60 days (the contract test)."""
-        return {"base": "smt2020_rnd", "name": "smt2020_example", "years": 60 / 365.25, "run": {"reps": 1}}
+        return {
+            "base": "smt2020_rnd",
+            "name": "smt2020_example",
+            "years": 60 / DAYS_PER_YEAR,
+            "run": {"reps": 1},
+        }
 
     def report(self, results) -> str:
         """Cycle time and flow factor per product and priority, and the fidelity checks
@@ -54,7 +59,9 @@ class Smt2020Model(Model):
         flow = flow_by_product(t["lots"], params.warmup_days)
         text = ["cycle time (days) and flow factor per product and priority, median over lots:"]
         text.append(flow.to_string(index=False, float_format=lambda v: f"{v:.2f}"))
-        per_rep = rep_checks(t["lots"], t["tool_groups"], t["fab"], params.years * 365.25, params.warmup_days)
+        per_rep = rep_checks(
+            t["lots"], t["tool_groups"], t["fab"], params.years * DAYS_PER_YEAR, params.warmup_days
+        )
         table = fidelity_table(per_rep, params.dataset.name)
         if len(table):
             text.append(f"\nfidelity against the published SMT2020 figures ({params.dataset.name}):")
@@ -88,7 +95,7 @@ class Smt2020Model(Model):
         from .plots import operating_curve_figure
 
         lots, tg = table("lots"), table("tool_groups")
-        points = curve_points(lots, tg, result["years"] * 365.25, keys=("point", "rep"))
+        points = curve_points(lots, tg, result["years"] * DAYS_PER_YEAR, keys=("point", "rep"))
         points["start_rate"] = points["point"].map(
             {i: p["start_rate"] for i, p in enumerate(result["points"])}
         )

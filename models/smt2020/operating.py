@@ -21,6 +21,7 @@ import pandas as pd
 
 from sim import runner
 from sim.options import RunOptions
+from sim.units import DAYS_PER_YEAR
 
 from .fidelity import flow_sample
 
@@ -59,7 +60,7 @@ def operating_curve(
             overrides={**(overrides or {}), "start_rate": rate},
             options=options,
         )
-        pts = curve_points(res.tables["lots"], res.tables["tool_groups"], res.params.years * 365.25)
+        pts = curve_points(res.tables["lots"], res.tables["tool_groups"], res.params.years * DAYS_PER_YEAR)
         pts.insert(0, "start_rate", float(rate))
         frames.append(pts)
     return pd.concat(frames, ignore_index=True).astype({"rep": np.int64})
