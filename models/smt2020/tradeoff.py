@@ -28,7 +28,9 @@ import pandas as pd
 
 from sim import runner
 from sim.options import RunOptions
-from sim.units import DAYS_PER_MONTH
+from sim.units import DAYS_PER_MONTH, DAYS_PER_YEAR
+
+from .fidelity import flow_sample
 
 POLICIES: dict[str, dict[str, Any]] = {
     "engineering_first": {"engineering.policy": "engineering_first"},
@@ -57,11 +59,11 @@ def months_to_target(trajectories: pd.DataFrame, target: float) -> pd.DataFrame:
 
 
 def production_cost(lots: pd.DataFrame, days: float) -> pd.DataFrame:
-    """Per rep: regular production lots' median cycle time (days) and flow factor (lots
-    released at or after day 0), production lots finished per day, and the engineering
-    lots' median flow factor and lots finished per day."""
+    """Per rep: regular production lots' median cycle time (days) and flow factor (the lots
+    of :func:`~models.smt2020.fidelity.flow_sample`), production lots finished per day, and
+    the median flow factor of the engineering lots that finished and their number per day."""
     prod = lots[~lots["engineering"].astype(bool)]
-    reg = prod[(prod["priority"] == 10) & (prod["release_t_days"] >= 0)]
+    reg = flow_sample(lots, days)
     reg = reg.assign(ff=reg["cycle_time_days"] / reg["raw_process_days"])
     g = reg.groupby("rep")
     out = pd.DataFrame(
@@ -104,7 +106,7 @@ def dispatch_tradeoff(
         )
         p = res.params
         ramp = months_to_target(res.trajectories, p.world.target_yield)
-        cost = production_cost(res.tables["lots"], p.years * 365.25)
+        cost = production_cost(res.tables["lots"], p.years * DAYS_PER_YEAR)
         for team, g in ramp.groupby("team", sort=False):
             rows.append(
                 {
