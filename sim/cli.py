@@ -16,7 +16,9 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
@@ -629,6 +631,22 @@ def _resume_hint(args) -> str:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the exit status (0 ok, 2 bad input)."""
     args = build_parser().parse_args(argv)
+    from .executors import INTERRUPTED
+
+    def on_ctrl_c(signum, frame):
+        INTERRUPTED.set()  # remembered: the KeyboardInterrupt below may be swallowed
+        raise KeyboardInterrupt
+
+    def quiet_unraisable(unraisable):
+        # The swallowed Ctrl-C (see on_ctrl_c) is not an error to show: the runner raises it
+        # again between batches. Anything else is printed as Python would.
+        if not (INTERRUPTED.is_set() and isinstance(unraisable.exc_value, KeyboardInterrupt)):
+            sys.__unraisablehook__(unraisable)
+
+    INTERRUPTED.clear()
+    main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, on_ctrl_c) if main_thread else None
+    previous_hook, sys.unraisablehook = sys.unraisablehook, quiet_unraisable
     try:
         return args.func(args)
     except ScenarioError as exc:
@@ -647,3 +665,7 @@ def main(argv: list[str] | None = None) -> int:
         where = f" ({exc.filename})" if exc.filename else ""
         print(f"error: {one_line(str(exc.strerror or exc) + where)}{_resume_hint(args)}", file=sys.stderr)
         return 1
+    finally:
+        sys.unraisablehook = previous_hook
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)

@@ -38,6 +38,19 @@ from typing import Any
 
 from .validation import ScenarioError
 
+#: Set by the command line's Ctrl-C handler (:func:`sim.cli.main`). A KeyboardInterrupt that
+#: lands while Python finalizes a generator (a replication's SimPy processes) is printed and
+#: swallowed ("Exception ignored in ..."), so the runner also checks this between batches.
+INTERRUPTED = threading.Event()
+
+
+def raise_if_interrupted() -> None:
+    """Raise KeyboardInterrupt if Ctrl-C was pressed (:data:`INTERRUPTED`), even if the
+    first one was swallowed."""
+    if INTERRUPTED.is_set():
+        raise KeyboardInterrupt
+
+
 __all__ = ["LocalExecutor", "DaskExecutor", "make_executor", "exit_with_parent"]
 
 #: How often a worker checks that the process that started it is still alive (seconds).

@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 
 from . import headline, output_folder, registry, uncertain
 from . import scenario as scenario_mod
-from .executors import make_executor
+from .executors import make_executor, raise_if_interrupted
 from .model import check_output
 from .options import RunOptions
 from .results import Results, build_tables, make_summary, package_version
@@ -266,6 +266,7 @@ def execute(
         gen = ex.imap(_run_batch, jobs)
         try:
             for i, res in gen:
+                raise_if_interrupted()
                 p, lo, hi = todo[i]
                 if history is None:
                     history = res["history"]
@@ -277,6 +278,7 @@ def execute(
                 bar.update(hi - lo)
                 if auto and check_prefix():
                     break
+            raise_if_interrupted()  # a Ctrl-C during the last batch
         finally:
             gen.close()
             bar.close()
