@@ -20,8 +20,12 @@ tables do not change with the speed-up:
   identity 0.0;
 * ``searchsorted(side="right")`` is a plain binary search (no NaNs here).
 
-Transcendental functions (``expm1``, ``exp``, ``log``) and BLAS dot products
-stay in numpy: their results depend on the library's implementation.
+Dot products are :func:`pairwise_dot` (products, then the pairwise sum), not
+BLAS: OpenBLAS picks its ``ddot`` kernel by CPU, and the kernels add in
+different orders (with ``OPENBLAS_CORETYPE=Nehalem`` or ``Prescott`` instead
+of this machine's Haswell the LLM tables differed in the last bits, and for
+``frontier_2023`` a path diverged). ``expm1`` and ``exp`` are the C library's
+(``math.expm1``; numpy's ufunc may use its own SIMD code on some CPUs).
 ``tests/test_kernels.py`` checks every kernel against its numpy expression.
 
 Without numba the same functions are defined with numpy (the expressions
@@ -39,7 +43,9 @@ except ImportError:  # pragma: no cover - numba is a dependency; numpy gives the
 
 __all__ = [
     "HAVE_NUMBA",
+    "jit",
     "pairwise_sum",
+    "pairwise_dot",
     "prefix_sum",
     "run_weights",
     "silent_weights",
@@ -50,8 +56,17 @@ __all__ = [
 
 HAVE_NUMBA = njit is not None
 
+
+def _plain(fn):  # pragma: no cover - without numba a kernel is its Python source
+    return fn
+
+
+#: The decorator of every kernel: numba's ``njit`` (cached on disk, no GIL) or, without
+#: numba, nothing (the function runs as Python, with the same numbers).
+jit = njit(cache=True, nogil=True) if HAVE_NUMBA else _plain
+
 if HAVE_NUMBA:
-    _jit = njit(cache=True, nogil=True)
+    _jit = jit
 
     @_jit
     def _block(a, lo, n):  # pragma: no cover - compiled
@@ -128,6 +143,17 @@ if HAVE_NUMBA:
     def pairwise_sum(a):  # pragma: no cover - compiled
         """``float(np.add.reduce(a))`` for a contiguous 1-d float64 array."""
         return 0.0 + _pairwise(a, 0, len(a))
+
+    @_jit
+    def pairwise_dot(a, b):  # pragma: no cover - compiled
+        """``float(np.add.reduce(a * b))`` for contiguous 1-d float64 arrays of one length:
+        a dot product by numpy's pairwise summation, the same on every machine (BLAS's
+        ``np.dot`` is not: its order of additions depends on the kernel it picks for the CPU)."""
+        n = len(a)
+        products = np.empty(n)
+        for i in range(n):
+            products[i] = a[i] * b[i]
+        return 0.0 + _pairwise(products, 0, n)
 
     @_jit
     def prefix_sum(a, k):  # pragma: no cover - compiled
@@ -210,6 +236,12 @@ else:  # pragma: no cover - the same numbers with numpy
     def pairwise_sum(a):  # type: ignore[misc]
         """``float(np.add.reduce(a))`` for a contiguous 1-d float64 array."""
         return float(np.add.reduce(a))
+
+    def pairwise_dot(a, b):  # type: ignore[misc]
+        """``float(np.add.reduce(a * b))`` for contiguous 1-d float64 arrays of one length:
+        a dot product by numpy's pairwise summation, the same on every machine (BLAS's
+        ``np.dot`` is not: its order of additions depends on the kernel it picks for the CPU)."""
+        return float(np.add.reduce(a * b))
 
     def prefix_sum(a, k):  # type: ignore[misc]
         """``float(np.add.reduce(a[:k]))`` (``k`` past the end means all of ``a``)."""

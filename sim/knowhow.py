@@ -163,7 +163,7 @@ def draw_failure(rng: np.random.Generator, hazards: np.ndarray) -> int:
     caused by one mode drawn in proportion to its hazard.
     """
     total = float(np.add.reduce(hazards))
-    if total <= 0.0 or rng.random() >= -np.expm1(-total):
+    if total <= 0.0 or rng.random() >= -math.expm1(-total):
         return -1
     return pick_in_proportion(rng, hazards)
 
@@ -308,7 +308,7 @@ class KnowHow:
         """Absorptive capacity in [0, 1): ``1 - exp(-recent own fixes / scale)``."""
         if self._recent != self._absorptive_of:  # it changes with a fix or a month, not per run
             self._absorptive_of = self._recent
-            self._absorptive = float(-np.expm1(-self._recent / self.absorptive_scale))
+            self._absorptive = -math.expm1(-self._recent / self.absorptive_scale)
         return self._absorptive
 
     def hazards(self, exposure: np.ndarray) -> np.ndarray:

@@ -33,6 +33,15 @@ def test_pairwise_sum_is_numpys_add_reduce():
             assert same(kernels.prefix_sum(a, k), float(np.add.reduce(a[:k]))), (n, k)
 
 
+def test_pairwise_dot_is_numpys_add_reduce_of_the_products():
+    rng = np.random.default_rng(6)
+    for n in SIZES[:320]:
+        for a in arrays(rng, n):
+            b = (rng.random(n) < 0.4) * 1.0 if n % 2 else rng.random(n)
+            assert same(kernels.pairwise_dot(a, b), float(np.add.reduce(a * b))), n
+            assert same(kernels.pairwise_dot(a, a), float(np.add.reduce(a * a))), n
+
+
 def test_run_weights():
     rng = np.random.default_rng(2)
     m = 400
@@ -115,6 +124,7 @@ def test_without_numba_the_numpy_fallback_gives_the_same_numbers(monkeypatch):
         assert same(kernels.silent_weights(hz, silent, 1e6, c1), plain.silent_weights(hz, silent, 1e6, c2))
         assert same(c1[:n], c2[:n])
         assert same(kernels.pairwise_sum(rh[:n]), plain.pairwise_sum(rh[:n]))
+        assert same(kernels.pairwise_dot(rh[:n], silent[:n]), plain.pairwise_dot(rh[:n], silent[:n]))
         assert same(kernels.prefix_sum(rh, n), plain.prefix_sum(rh, n))
         if n:
             x = float(c1[n - 1]) * 0.37

@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.budget import Budget
 from sim.capacity import CapacityRequest
-from sim.kernels import pairwise_sum, prefix_sum, run_weights, search_right, silent_weights
+from sim.kernels import pairwise_dot, pairwise_sum, prefix_sum, run_weights, search_right, silent_weights
 from sim.knowhow import KnowHow, identify_probability
 from sim.units import DAYS_PER_MONTH, DAYS_PER_YEAR, SECONDS_PER_DAY
 
@@ -60,7 +60,7 @@ class LLMTeam:
 
     def silent_loss(self, hazards: np.ndarray) -> float:
         """OOM of capability the unfixed silent modes cost a run."""
-        return self.world.silent_loss_per_hazard * float(np.dot(hazards, self._silent[: len(hazards)]))
+        return self.world.silent_loss_per_hazard * pairwise_dot(hazards, self._silent[: len(hazards)])
 
     def capability_of(self, level: float) -> float:
         """Capability a successful run at ``level`` gives this team now."""
@@ -109,7 +109,7 @@ class LLMTeam:
         slope, cap = w.exposure_slope, w.exposure_cap
         fatal, silent_mask, visible, area_name = self._fatal, self._silent, self._visible, self._area_name
         fail_early = p.fail_early
-        expm1, dot = np.expm1, np.dot
+        expm1 = math.expm1  # the C library's, on every machine
         random, poisson = rng.random, rng.poisson
         sqrt = math.sqrt
         # learn()
@@ -239,7 +239,7 @@ class LLMTeam:
                 outcome = "success"
                 # silent = hazards * silent_n; the sums of silent and of silent * 1e6
                 silent_total, weight, top = silent_weights(hazards, silent_mask, 1e6, cum)
-                loss = loss_per_hazard * float(dot(hazards, silent_n))  # silent_loss(hazards)
+                loss = loss_per_hazard * silent_total  # silent_loss(hazards): the same pairwise sum
                 capability = level - loss
                 if is_run or level > self.largest_run:
                     self.largest_run = max(self.largest_run, level)
@@ -315,7 +315,7 @@ class LLMTeam:
             total = pairwise_sum(hazards)  # float(np.add.reduce(hazards)), compiled
             if total <= 0.0:
                 return 0.0
-            n_eff = total * total / float(np.dot(hazards, hazards))
+            n_eff = total * total / pairwise_dot(hazards, hazards)
             if self._proof_discount:
                 k = bisect.bisect_right(self._onset, self.race.proof_level(self))
                 # float(np.add.reduce(hazards[:k])), compiled
