@@ -233,21 +233,21 @@ if HAVE_NUMBA:
 
 else:  # pragma: no cover - the same numbers with numpy
 
-    def pairwise_sum(a):  # type: ignore[misc]
+    def pairwise_sum(a):
         """``float(np.add.reduce(a))`` for a contiguous 1-d float64 array."""
         return float(np.add.reduce(a))
 
-    def pairwise_dot(a, b):  # type: ignore[misc]
+    def pairwise_dot(a, b):
         """``float(np.add.reduce(a * b))`` for contiguous 1-d float64 arrays of one length:
         a dot product by numpy's pairwise summation, the same on every machine (BLAS's
         ``np.dot`` is not: its order of additions depends on the kernel it picks for the CPU)."""
         return float(np.add.reduce(a * b))
 
-    def prefix_sum(a, k):  # type: ignore[misc]
+    def prefix_sum(a, k):
         """``float(np.add.reduce(a[:k]))`` (``k`` past the end means all of ``a``)."""
         return float(np.add.reduce(a[: max(k, 0)]))
 
-    def run_weights(residual_hazard, exposure, fatal, hazards, cum):  # type: ignore[misc]
+    def run_weights(residual_hazard, exposure, fatal, hazards, cum):
         """A run's hazards and its fatal weights' sums, written into buffers.
 
         With ``n = len(exposure)``: ``hazards[:n] = residual_hazard[:n] * exposure`` and, with
@@ -260,7 +260,7 @@ else:  # pragma: no cover - the same numbers with numpy
         np.add.accumulate(w, out=cum[:n])
         return float(np.add.reduce(w)), (float(cum[n - 1]) if n else 0.0)
 
-    def silent_weights(hazards, silent, scale, cum):  # type: ignore[misc]
+    def silent_weights(hazards, silent, scale, cum):
         """What a successful run's silent modes weigh.
 
         With ``s = hazards * silent[:len(hazards)]`` and ``w = s * scale``: writes
@@ -273,17 +273,17 @@ else:  # pragma: no cover - the same numbers with numpy
         np.add.accumulate(w, out=cum[:n])
         return float(np.add.reduce(s)), float(np.add.reduce(w)), (float(cum[n - 1]) if n else 0.0)
 
-    def search_right(cum, n, x):  # type: ignore[misc]
+    def search_right(cum, n, x):
         """``int(cum[:n].searchsorted(x, side="right"))``: the first index whose value exceeds ``x``."""
         return int(cum[:n].searchsorted(x, side="right"))
 
-    def exposure(onset, k, level, slope, cap):  # type: ignore[misc]
+    def exposure(onset, k, level, slope, cap):
         """``np.minimum((level - onset[:k]) * slope + 1.0, cap)``, a new array."""
         out = level - onset[:k]
         out *= slope
         out += 1.0
         return np.minimum(out, cap, out=out)
 
-    def area_sums(area, weights, k, n_areas):  # type: ignore[misc]
+    def area_sums(area, weights, k, n_areas):
         """``np.bincount(area[:k], weights=weights[:k], minlength=n_areas)``."""
         return np.bincount(area[:k], weights=weights[:k], minlength=n_areas)

@@ -13,6 +13,9 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sim.kernels import jit
+from sim.pcg64 import poisson, state_of, uniform_sum
+
 
 class Interruptions(NamedTuple):
     """What interruptions cost one run (all times in days).
@@ -32,6 +35,29 @@ class Interruptions(NamedTuple):
         return self.restart_days + self.lost_days + self.checkpoint_days
 
 
+#: numpy's largest Poisson mean (``POISSON_LAM_MAX``): above it ``rng.poisson`` refuses
+POISSON_LAM_MAX = float(np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10)
+
+
+@jit
+def interruptions(
+    state, gpus, days, hazard_per_gpu_day, restart_hours, write_hours
+):  # pragma: no cover - compiled
+    """:func:`sample_interruptions` drawn from a PCG64 state (:func:`sim.pcg64.state_of`), as
+    a tuple ``(count, restart_days, lost_days, checkpoint_days)``; the compiled run calls it."""
+    mean = hazard_per_gpu_day * gpus * days
+    if mean > POISSON_LAM_MAX:
+        raise ValueError("interruptions: Poisson mean too large")
+    n = poisson(state, mean) if mean > 0 else 0
+    if hazard_per_gpu_day <= 0 or gpus <= 0:
+        return n, 0.0, 0.0, 0.0
+    mtbf_h = 24.0 / (hazard_per_gpu_day * gpus)
+    tau_h = math.sqrt(2.0 * write_hours * mtbf_h) if write_hours > 0 else 0.0
+    lost_h = uniform_sum(state, n, np.empty(n)) * tau_h if n else 0.0
+    ckpt_days = days * (write_hours / tau_h) if tau_h > 0 else 0.0
+    return n, n * restart_hours / 24.0, lost_h / 24.0, ckpt_days
+
+
 def sample_interruptions(
     rng: np.random.Generator,
     gpus: float,
@@ -43,21 +69,17 @@ def sample_interruptions(
     """Interruptions of a run of ``gpus`` GPUs training for ``days`` days.
 
     The count is Poisson with mean ``hazard_per_gpu_day * gpus * days``; each
-    costs the restart time plus the work since the last checkpoint, uniform
-    on ``[0, tau)``; checkpoints cost ``write / tau`` of the run.
+    costs the restart time (hours) plus the work since the last checkpoint,
+    uniform on ``[0, tau)`` hours with ``tau = sqrt(2 * write * MTBF)`` (Young
+    1974, CACM 17(9)); checkpoints cost ``write / tau`` of the run. Draws
+    ``rng.poisson(mean)`` then ``rng.random(count)``.
     """
-    mean = hazard_per_gpu_day * gpus * days
-    n = int(rng.poisson(mean)) if mean > 0 else 0
-    if hazard_per_gpu_day <= 0 or gpus <= 0:
-        return Interruptions(n, 0.0, 0.0, 0.0)
-    mtbf_h = 24.0 / (hazard_per_gpu_day * gpus)
-    tau_h = math.sqrt(2.0 * write_hours * mtbf_h) if write_hours > 0 else 0.0
-    lost_h = float(np.add.reduce(rng.random(n))) * tau_h if n else 0.0  # .sum() without its wrapper
-    ckpt_days = days * (write_hours / tau_h) if tau_h > 0 else 0.0
-    return Interruptions(n, n * restart_hours / 24.0, lost_h / 24.0, ckpt_days)
+    args = (float(gpus), float(days), float(hazard_per_gpu_day), float(restart_hours), float(write_hours))
+    return Interruptions(*interruptions(state_of(rng), *args))
 
 
-def maturity_lerp(immature: float, mature: float, maturity: float) -> float:
+@jit
+def maturity_lerp(immature, mature, maturity):  # pragma: no cover - compiled
     """Geometric interpolation between immature and mature values (maturity in [0, 1])."""
     if immature <= 0 or mature <= 0:
         return immature + (mature - immature) * maturity

@@ -9,21 +9,22 @@ at the scenario's reference recipe, less what unfixed silent modes cost.
 
 from __future__ import annotations
 
-import bisect
 import math
 
 import numpy as np
 
 from sim.budget import Budget
 from sim.capacity import CapacityRequest
-from sim.kernels import pairwise_dot, pairwise_sum, prefix_sum, run_weights, search_right, silent_weights
-from sim.knowhow import KnowHow, identify_probability
+from sim.kernels import pairwise_dot
+from sim.knowhow import KnowHow
+from sim.pcg64 import state_of
 from sim.units import DAYS_PER_MONTH, DAYS_PER_YEAR, SECONDS_PER_DAY
 
 from .params import AREAS
-from .reliability import maturity_lerp
+from .training_run import confounders as _confounders
+from .training_run import end as end_run
+from .training_run import start as start_run
 
-DATA, INFRA, STABILITY, POST, EVAL = range(len(AREAS))
 # Divergence and hardware faults show when they happen; data and post-training
 # faults only at the end, unless in-run evaluation catches them (fail early).
 VISIBLE = np.array([False, True, True, False, False])
@@ -37,17 +38,28 @@ class LLMTeam:
         self.capacity, self.kh, self.rng, self.race = capacity, knowhow, rng, race
         self.budget = Budget(p.budget_usd_per_year)
         modes = knowhow.modes
-        self._onset = modes.onset_list
         self._silent = modes.silent.astype(float)
         self._fatal = 1.0 - self._silent
         # Per mode, as Python lists: a run looks up one mode, and list items cost less than array items.
         self._area_name = [AREAS[a] for a in modes.area.tolist()]
-        self._visible = VISIBLE[modes.area].tolist()
-        self._infra_of = math.nan  # infra maturity the interruption parameters below are for
+        self._visible = VISIBLE[modes.area]
+        rel = race.params.reliability
+        # immature and mature interruption rate, restart and checkpoint-write hours (training_run.start)
+        self._reliability = np.array(
+            [
+                rel.hazard_immature,
+                rel.hazard_mature,
+                rel.restart_hours_immature,
+                rel.restart_hours_mature,
+                rel.checkpoint_write_hours_immature,
+                rel.checkpoint_write_hours_mature,
+            ],
+            dtype=float,
+        )
+        self._rng_state = state_of(rng)  # the kernels of training_run draw from it
         # The existence proof discounts a follower's confounders (or every team's, from all teams).
         self._existence_proof = ep = p.catchup.existence_proof
         self._proof_discount = ep > 0 and (name != race.params.leader or p.catchup.from_all_teams)
-        self._interruption_params = (0.0, 0.0, 0.0)
         self.largest_run = p.largest_run
         self.internal_best = (
             p.internal_best if p.internal_best is not None else self.capability_of(p.largest_run)
@@ -77,12 +89,16 @@ class LLMTeam:
         queue for the cluster, train (draw the failing mode, interruptions), release the
         units, spend, learn, prepare. A replication runs thousands of these loops'
         iterations, and the calls, the ``Plan`` and ``Outcome`` objects and the
-        attribute look-ups cost as much as the arithmetic. Every value is computed by
-        the same floating-point operations in the same order as in those methods, and
-        random numbers are drawn in the same order, so the tables are the same to the
-        last bit (``benchmarks/identity.py`` checks it).
+        attribute look-ups cost as much as the arithmetic. A run's start (its hazards,
+        failure, maturities and interruptions) and its end (diagnosis, silent loss, the
+        notice of a silent mode, the release decision) are one compiled call each
+        (:mod:`models.llm.training_run`), drawing from this team's ``Generator`` through
+        its PCG64 state. Every value is computed by the same floating-point operations in
+        the same order as in those methods, and random numbers are drawn in the same
+        order, so the tables are the same to the last bit (``benchmarks/identity.py``
+        checks it; ``tests/test_training_run.py`` checks the two calls against numpy).
         """
-        p, c, w, kh, rng, race = self.p, self.cluster, self.world, self.kh, self.rng, self.race
+        p, c, w, kh, race = self.p, self.cluster, self.world, self.kh, self.race
         capacity, budget, name = self.capacity, self.budget, self.name
         is_run = kind == "run"
         e = p.experiments
@@ -109,21 +125,18 @@ class LLMTeam:
         slope, cap = w.exposure_slope, w.exposure_cap
         fatal, silent_mask, visible, area_name = self._fatal, self._silent, self._visible, self._area_name
         fail_early = p.fail_early
-        expm1 = math.expm1  # the C library's, on every machine
-        random, poisson = rng.random, rng.poisson
-        sqrt = math.sqrt
+        state = self._rng_state  # rng's own PCG64 state: the kernels draw rng's numbers
         # learn()
         diagnosis, confounding = p.diagnosis, w.confounding
         loss_per_hazard, notice = w.silent_loss_per_hazard, w.notice_on_success
         decision_quality, eval_optimism, release_lag = p.decision_quality, p.eval_optimism, p.release_lag_days
-        confounders, fix = self.confounders, kh.fix
+        fix, onset, mode_area, base_hazard = kh.fix, kh.modes.onset, kh.modes.area, kh.modes.hazard
+        reliability = self._reliability
+        proof_discount = self._existence_proof if self._proof_discount else 0.0
         add_event = race.events.rows.append
         rep = race.rep
         nan = math.nan
         residual_hazard = kh.residual_hazard  # updated in place
-        # level -> (exposure, a view of this slot's hazards buffer, a view of the silent mask over
-        # the modes a run at that level meets, and their number)
-        prefixes: dict[float, tuple] = {}
         # This slot's buffers: a run's hazards (kept until it has learnt) and cumulative weights.
         hazards_buf, cum = np.empty(len(residual_hazard)), np.empty(len(residual_hazard))
         while True:
@@ -181,45 +194,12 @@ class LLMTeam:
                 yield req
                 # -- execute(): the run's hazards as it starts (other slots may have fixed modes) --
                 started = env.now
-                # kh.exposed_hazards(level, slope, cap) into this slot's buffer (a view of its
-                # first n entries), and draw_failure(rng, hazards * fatal): the run survives with
-                # probability exp(-sum), else one mode fails in proportion to its weight. The
-                # kernel sums the weights (numpy's pairwise sum) and accumulates them at once.
-                prefix = prefixes.get(level)
-                if prefix is None:
-                    exposure = kh.exposure(level, slope, cap)
-                    n = len(exposure)
-                    prefix = (exposure, hazards_buf[:n], silent_mask[:n], n)
-                    if len(prefixes) >= kh.EXPOSURE_CACHE:
-                        prefixes.clear()
-                    prefixes[level] = prefix
-                exposure, hazards, silent_n, n = prefix
-                total, top = run_weights(residual_hazard, exposure, fatal, hazards_buf, cum)
-                cause = -1
-                if not (total <= 0.0 or random() >= -expm1(-total)):
-                    if not top <= 0.0:  # pick_in_proportion()
-                        cause = min(search_right(cum, n, random() * top), n - 1)
-                fraction = 1.0
-                if cause >= 0 and (visible[cause] or random() < fail_early):
-                    fraction = random()  # stopped when the failure shows
-                train_days = days * fraction
-                largest = self.largest_run
-                infra, eval_maturity = kh.area_maturities(largest, INFRA, EVAL)
-                if infra == self._infra_of:  # self.interruption_params(infra), remembered
-                    hazard, restart, write = self._interruption_params
-                else:
-                    hazard, restart, write = self.interruption_params(infra)
-                # sample_interruptions(rng, gpus, train_days, hazard, restart, write)
-                mean = hazard * gpus * train_days
-                n_ints = int(poisson(mean)) if mean > 0 else 0
-                if hazard <= 0 or gpus <= 0:
-                    extra = 0.0
-                else:
-                    mtbf_h = 24.0 / (hazard * gpus)
-                    tau_h = sqrt(2.0 * write * mtbf_h) if write > 0 else 0.0
-                    lost_h = pairwise_sum(random(n_ints)) * tau_h if n_ints else 0.0
-                    ckpt_days = train_days * (write / tau_h) if tau_h > 0 else 0.0
-                    extra = n_ints * restart / 24.0 + lost_h / 24.0 + ckpt_days
+                # kh.exposed_hazards(level, slope, cap) into this slot's buffer, draw_failure(rng,
+                # hazards * fatal), the maturities and sample_interruptions(): one compiled call.
+                n, cause, train_days, n_ints, extra, eval_maturity = start_run(
+                    state, onset, mode_area, base_hazard, residual_hazard, fatal, visible, hazards_buf, cum,
+                    reliability, level, slope, cap, self.largest_run, fail_early, days, gpus,
+                )  # fmt: skip
                 duration = train_days + extra
                 yield env.timeout(duration)
                 cost = gpus * duration * cost_per_gpu_day
@@ -227,35 +207,29 @@ class LLMTeam:
             # -- learn(now, plan, outcome) --
             now = env.now
             self.runs += 1
-            identified, area, capability = False, "", nan
+            area = ""
+            # learn: try_fix() on a failure; on a success its capability, a silent mode the
+            # evaluation may notice, and the release decision. One compiled call (training_run).
+            mode, identified, capability, loss, release = end_run(
+                state, cause, hazards_buf, silent_mask, cum, n, onset,
+                race.proof_level(self) if proof_discount else nan, proof_discount,
+                diagnosis, confounding, notice * eval_maturity, loss_per_hazard, level,
+                self.internal_best if is_run else nan, decision_quality,
+            )  # fmt: skip
             if cause >= 0:
-                # try_fix(): identified with probability diagnosis / (1 + confounding x N)
-                if random() < diagnosis / (1.0 + confounding * confounders(hazards, cause)):
-                    fix(cause)
-                    identified = True
-                area = area_name[cause]
                 outcome = "failure"
             else:
                 outcome = "success"
-                # silent = hazards * silent_n; the sums of silent and of silent * 1e6
-                silent_total, weight, top = silent_weights(hazards, silent_mask, 1e6, cum)
-                loss = loss_per_hazard * silent_total  # silent_loss(hazards): the same pairwise sum
-                capability = level - loss
                 if is_run or level > self.largest_run:
                     self.largest_run = max(self.largest_run, level)
-                if silent_total > 0 and random() < notice * eval_maturity:
-                    # draw_failure(rng, silent * 1e6): a mode in proportion to its cost
-                    worst = -1
-                    if not (weight <= 0.0 or random() >= -expm1(-weight)):
-                        if not top <= 0.0:
-                            worst = min(search_right(cum, n, random() * top), n - 1)
-                    if worst >= 0:
-                        identified = self.try_fix(hazards, worst)
-                        area = area_name[worst]
-                if is_run and capability > self.internal_best and random() < decision_quality:
-                    self.internal_best = capability
-                    overstated = (1.0 - eval_maturity) * (loss + eval_optimism)
-                    race.schedule_release(self, now + release_lag, capability, capability + overstated, flop)
+            if mode >= 0:
+                if identified:
+                    fix(mode)
+                area = area_name[mode]
+            if release:
+                self.internal_best = capability
+                overstated = (1.0 - eval_maturity) * (loss + eval_optimism)
+                race.schedule_release(self, now + release_lag, capability, capability + overstated, flop)
             # race.events.add(...), the columns in schema order (checked by Race)
             add_event(
                 (
@@ -282,54 +256,16 @@ class LLMTeam:
             if prep > 0:
                 yield env.timeout(prep)  # DAY.from_days(prep) is prep
 
-    def interruption_params(self, infra: float) -> tuple[float, float, float]:
-        """Interruptions per GPU-day, restart hours and checkpoint-write hours at infra maturity ``infra``.
-
-        Maturity changes with a fix or a month, not with every run: the three
-        interpolations are redone only when it has changed.
-        """
-        if infra != self._infra_of:
-            rel = self.race.params.reliability
-            self._infra_of = infra
-            self._interruption_params = (
-                maturity_lerp(rel.hazard_immature, rel.hazard_mature, infra),
-                maturity_lerp(rel.restart_hours_immature, rel.restart_hours_mature, infra),
-                maturity_lerp(rel.checkpoint_write_hours_immature, rel.checkpoint_write_hours_mature, infra),
-            )
-        return self._interruption_params
-
     # -- learning ---------------------------------------------------------------
     def confounders(self, hazards: np.ndarray, cause: int) -> float:
-        """How many comparable causes compete to explain a failure.
+        """How many comparable causes compete to explain a failure of ``cause``
+        (:func:`models.llm.training_run.confounders` over ``hazards``, a run's hazards).
 
         The effective number of the other exposed hazards, ``(sum h)^2 / sum h^2``
         (inverse Simpson): many tiny residual modes do not confound, a few big
         unfixed ones do. For a follower, the existence proof discounts the share
         of that hazard below the leader's public level.
         """
-        # The other hazards are ``hazards`` with the cause's set to 0: done in place
-        # and undone before returning, which saves a copy per failure.
-        cause_hazard = hazards[cause]
-        hazards[cause] = 0.0
-        try:
-            total = pairwise_sum(hazards)  # float(np.add.reduce(hazards)), compiled
-            if total <= 0.0:
-                return 0.0
-            n_eff = total * total / pairwise_dot(hazards, hazards)
-            if self._proof_discount:
-                k = bisect.bisect_right(self._onset, self.race.proof_level(self))
-                # float(np.add.reduce(hazards[:k])), compiled
-                n_eff *= 1.0 - self._existence_proof * prefix_sum(hazards, k) / total
-            return n_eff
-        finally:
-            hazards[cause] = cause_hazard
-
-    def try_fix(self, hazards: np.ndarray, mode: int) -> bool:
-        """Try to identify ``mode`` (probability ``diagnosis / (1 + confounding x N)``, N the
-        confounders); fix it if identified. Returns whether it was.
-        """
-        p_id = identify_probability(self.p.diagnosis, self.confounders(hazards, mode), self.world.confounding)
-        if self.rng.random() < p_id:
-            self.kh.fix(mode)
-            return True
-        return False
+        proof = self.race.proof_level(self) if self._proof_discount else math.nan
+        ep = self._existence_proof if self._proof_discount else 0.0
+        return _confounders(hazards, len(hazards), cause, self.kh.modes.onset, proof, ep)
