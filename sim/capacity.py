@@ -75,7 +75,8 @@ class CapacityRequest(Put):
         self.priority = priority
         self.due = due  # time the owner wants the work done by (critical ratio)
         self.work = work  # work left to the owner's goal, in time units (critical ratio)
-        self.time = resource._env.now  # time of request
+        env = resource._env
+        self.time = env._now  # time of request (env.now, without its property call)
         self.usage_since: float = math.nan  # time of grant (NaN while waiting)
         self.held_up = 0.0  # repair time added to the current hold, not yet waited
         self.repair_until = -math.inf  # the unit it holds is under repair until then
@@ -85,14 +86,13 @@ class CapacityRequest(Put):
         # What Put.__init__ (and Event.__init__ under it) does, in one frame instead of three:
         # every run of a model makes a request, and the nested calls cost as much as the rest.
         # Same state, same order: the callback is in place before the queue is tried.
-        env = resource._env
         self.env = env
         # Put.__init__ would add resource._trigger_get, which serves waiting releases when the
         # request is processed: releases never wait here (each is served when made), so it
         # would find none.
         self.callbacks = []
         self.resource = resource
-        self.proc = env.active_process
+        self.proc = env._active_proc  # env.active_process
         q = resource.put_queue
         if q:
             q.append(self)
@@ -124,7 +124,7 @@ class CapacityRelease(Get):
         self.env = env
         self.callbacks = [resource._trigger_put]
         self.resource = resource
-        self.proc = env.active_process
+        self.proc = env._active_proc  # env.active_process
         q = resource.get_queue
         if q:  # never, as releases are served at once: the general path all the same
             q.append(self)
@@ -358,7 +358,7 @@ class SharedCapacity(BaseResource):
     def _do_put(self, event: CapacityRequest) -> bool:
         if event.amount > self._capacity - self._in_use - self._down_idle:
             return False
-        now = self._env.now
+        now = self._env._now  # env.now
         self.users.add(event)
         self._in_use += event.amount
         if self._fair:
@@ -377,7 +377,7 @@ class SharedCapacity(BaseResource):
     def _do_get(self, event: CapacityRelease) -> bool:
         req = event.request
         if req in self.users:  # releasing a waiting or already released request does nothing
-            now = self._env.now
+            now = self._env._now  # env.now
             self.users.remove(req)
             self._in_use -= req.amount
             if self._fair:

@@ -96,6 +96,7 @@ class Race:
                 c.units,
                 c.policy,
                 shares={t: tp.share for t, tp in params.teams.items() if tp.cluster == name},
+                record_waits=False,  # nothing reads each grant's wait; stats() keeps their sums
             )
             for name, c in params.clusters.items()
         }
