@@ -354,24 +354,6 @@ class KnowHow:
             self._compute_maturity(k)
         return tuple(self._maturity)
 
-    def area_maturity(self, up_to: float, area: int) -> float:
-        """``maturity(up_to)[area]``, kept until a mode of that area below ``up_to`` is fixed
-        or a month passes: runs ask for it far more often than it changes."""
-        k = self.modes.prefix_length(up_to)
-        if k != self._maturity_k or not self._fresh[area]:
-            self._compute_maturity(k)
-        return self._maturity[area]
-
-    def area_maturities(self, up_to: float, a: int, b: int) -> tuple[float, float]:
-        """``(area_maturity(up_to, a), area_maturity(up_to, b))`` in one call: the same values
-        (maturity is recomputed from the same state whichever area found it stale)."""
-        k = bisect.bisect_right(self.modes.onset_list, up_to)
-        fresh = self._fresh
-        if k != self._maturity_k or not (fresh[a] and fresh[b]):
-            self._compute_maturity(k)
-        maturity = self._maturity
-        return maturity[a], maturity[b]
-
     def _compute_maturity(self, k: int) -> None:
         m = self.modes
         n_areas = len(m.areas)

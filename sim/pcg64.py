@@ -138,6 +138,10 @@ else:  # pragma: no cover - the same numbers in Python
         return (next_uint64(state) >> 11) * (1.0 / 9007199254740992.0)
 
 
+#: numpy's largest Poisson mean (``POISSON_LAM_MAX``): above it ``rng.poisson`` refuses, and so does
+#: :func:`poisson` (PTRS's integer would overflow)
+POISSON_LAM_MAX = float(np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10)
+
 # numpy's random_loggam coefficients (distributions.c)
 _LOGGAM_A = np.array(
     [
@@ -177,7 +181,9 @@ def _loggam(x):  # pragma: no cover - compiled (or plain Python without numba)
 
 @jit
 def poisson(state, lam):  # pragma: no cover - compiled (or plain Python without numba)
-    """``int(rng.poisson(lam))`` for ``lam >= 0``, drawn from ``state``."""
+    """``int(rng.poisson(lam))`` for ``0 <= lam <= POISSON_LAM_MAX``, drawn from ``state``."""
+    if lam > POISSON_LAM_MAX:
+        raise ValueError("poisson: lam value too large")
     if lam >= 10:
         # random_poisson_ptrs
         slam = math.sqrt(lam)

@@ -93,3 +93,11 @@ def test_without_numba_the_python_draws_are_the_same(monkeypatch):
         int(ref.poisson(lam)) for lam in (0.5, 4.0, 12.0, 500.0)
     ]
     assert plain.uniform_sum(state, 50, np.empty(50)) == float(np.add.reduce(ref.random(50)))
+
+
+def test_a_mean_numpy_refuses_is_refused():
+    rng = np.random.Generator(np.random.PCG64(1))
+    with pytest.raises(ValueError, match="lam value too large"):
+        rng.poisson(pcg64.POISSON_LAM_MAX * 1.01)
+    with pytest.raises(ValueError, match="lam value too large"):
+        pcg64.poisson(pcg64.state_of(rng), pcg64.POISSON_LAM_MAX * 1.01)

@@ -35,10 +35,6 @@ class Interruptions(NamedTuple):
         return self.restart_days + self.lost_days + self.checkpoint_days
 
 
-#: numpy's largest Poisson mean (``POISSON_LAM_MAX``): above it ``rng.poisson`` refuses
-POISSON_LAM_MAX = float(np.iinfo(np.int64).max - np.sqrt(np.iinfo(np.int64).max) * 10)
-
-
 @jit
 def interruptions(
     state, gpus, days, hazard_per_gpu_day, restart_hours, write_hours
@@ -46,8 +42,6 @@ def interruptions(
     """:func:`sample_interruptions` drawn from a PCG64 state (:func:`sim.pcg64.state_of`), as
     a tuple ``(count, restart_days, lost_days, checkpoint_days)``; the compiled run calls it."""
     mean = hazard_per_gpu_day * gpus * days
-    if mean > POISSON_LAM_MAX:
-        raise ValueError("interruptions: Poisson mean too large")
     n = poisson(state, mean) if mean > 0 else 0
     if hazard_per_gpu_day <= 0 or gpus <= 0:
         return n, 0.0, 0.0, 0.0

@@ -21,7 +21,6 @@ from sim.pcg64 import state_of
 from sim.units import DAYS_PER_MONTH, DAYS_PER_YEAR, SECONDS_PER_DAY
 
 from .params import AREAS
-from .training_run import confounders as _confounders
 from .training_run import end as end_run
 from .training_run import start as start_run
 
@@ -40,9 +39,9 @@ class LLMTeam:
         modes = knowhow.modes
         self._silent = modes.silent.astype(float)
         self._fatal = 1.0 - self._silent
-        # Per mode, as Python lists: a run looks up one mode, and list items cost less than array items.
+        self._visible = VISIBLE[modes.area]  # per mode (training_run.start)
+        # Per mode, as a Python list: a run looks up one mode, and list items cost less than array items.
         self._area_name = [AREAS[a] for a in modes.area.tolist()]
-        self._visible = VISIBLE[modes.area]
         rel = race.params.reliability
         # immature and mature interruption rate, restart and checkpoint-write hours (training_run.start)
         self._reliability = np.array(
@@ -255,17 +254,3 @@ class LLMTeam:
             race.record_state(self, now)
             if prep > 0:
                 yield env.timeout(prep)  # DAY.from_days(prep) is prep
-
-    # -- learning ---------------------------------------------------------------
-    def confounders(self, hazards: np.ndarray, cause: int) -> float:
-        """How many comparable causes compete to explain a failure of ``cause``
-        (:func:`models.llm.training_run.confounders` over ``hazards``, a run's hazards).
-
-        The effective number of the other exposed hazards, ``(sum h)^2 / sum h^2``
-        (inverse Simpson): many tiny residual modes do not confound, a few big
-        unfixed ones do. For a follower, the existence proof discounts the share
-        of that hazard below the leader's public level.
-        """
-        proof = self.race.proof_level(self) if self._proof_discount else math.nan
-        ep = self._existence_proof if self._proof_discount else 0.0
-        return _confounders(hazards, len(hazards), cause, self.kh.modes.onset, proof, ep)
